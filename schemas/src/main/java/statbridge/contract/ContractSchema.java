@@ -1,0 +1,37 @@
+package statbridge.contract;
+
+import org.apache.avro.Schema;
+
+/**
+ * The Avro records of the statbridge contract, each with the topic it travels on by default.
+ * The schemas come from the classes generated from the {@code .avsc} files, the single source
+ * of truth.
+ */
+public enum ContractSchema {
+    MODEL_STAT_V1(statbridge.v1.ModelStat.getClassSchema(), "model-stats.v1"),
+    MODEL_STAT_V2(statbridge.v2.ModelStat.getClassSchema(), "model-stats.v2"),
+    BUSINESS_STAT_V2(statbridge.v2.BusinessStat.getClassSchema(), "model-business-stats.v2");
+
+    private final Schema schema;
+    private final String defaultTopic;
+
+    ContractSchema(Schema schema, String defaultTopic) {
+        this.schema = schema;
+        this.defaultTopic = defaultTopic;
+    }
+
+    /** The current schema, as generated from the .avsc file. */
+    public Schema schema() {
+        return schema;
+    }
+
+    /** The record's full name, e.g. {@code statbridge.v1.ModelStat}. */
+    public String fullName() {
+        return schema.getFullName();
+    }
+
+    /** The topic the record travels on unless configured otherwise. */
+    public String defaultTopic() {
+        return defaultTopic;
+    }
+}
