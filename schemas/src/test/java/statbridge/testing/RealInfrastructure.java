@@ -23,9 +23,9 @@ public final class RealInfrastructure implements ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RealInfrastructure.class);
 
     /** Closes a resource when the root context closes, at the end of the run. */
-    private record Shared(AutoCloseable resource) implements ExtensionContext.Store.CloseableResource {
+    private record Shared(AutoCloseable resource) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
-        public void close() throws Throwable {
+        public void close() throws Exception {
             resource.close();
         }
     }
