@@ -37,18 +37,18 @@ public final class AvroCompatibility {
             Schema earlier = previous.get(i);
             String which = "version " + (i + 1) + " of " + previous.size();
             if (level.checksBackward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, earlier),
+                describe(SchemaCompatibility.checkReaderWriterCompatibility(candidate, earlier), candidate,
                         "BACKWARD: the new schema cannot read data written with " + which, problems);
             }
             if (level.checksForward()) {
-                describe(SchemaCompatibility.checkReaderWriterCompatibility(earlier, candidate),
+                describe(SchemaCompatibility.checkReaderWriterCompatibility(earlier, candidate), earlier,
                         "FORWARD: " + which + " cannot read data written with the new schema", problems);
             }
         }
         return problems;
     }
 
-    private static void describe(SchemaPairCompatibility pair, String prefix, List<String> into) {
+    private static void describe(SchemaPairCompatibility pair, Schema reader, String prefix, List<String> into) {
         if (pair.getType() == SchemaCompatibilityType.COMPATIBLE) {
             return;
         }
@@ -58,8 +58,32 @@ public final class AvroCompatibility {
             return;
         }
         for (Incompatibility incompatibility : incompatibilities) {
+            String field = fieldPath(reader, incompatibility.getLocation());
             into.add(prefix + ": " + incompatibility.getType() + " at " + incompatibility.getLocation()
-                    + ": " + incompatibility.getMessage());
+                    + (field.isEmpty() ? "" : " (field " + field + ")") + ": " + incompatibility.getMessage());
         }
+    }
+
+    /** Turns a location such as {@code /fields/5/type} into the dotted field names it points at in {@code schema}. */
+    static String fieldPath(Schema schema, String location) {
+        StringBuilder names = new StringBuilder();
+        Schema current = schema;
+        String[] parts = location == null ? new String[0] : location.split("/");
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (!parts[i].equals("fields") || current == null || current.getType() != Schema.Type.RECORD) {
+                continue;
+            }
+            try {
+                Schema.Field field = current.getFields().get(Integer.parseInt(parts[i + 1]));
+                names.append(names.length() == 0 ? "" : ".").append(field.name());
+                current = field.schema();
+                if (current.getType() == Schema.Type.UNION) {
+                    current = current.getTypes().stream().filter(t -> t.getType() == Schema.Type.RECORD).findFirst().orElse(current);
+                }
+            } catch (NumberFormatException | IndexOutOfBoundsException e) {
+                break;
+            }
+        }
+        return names.toString();
     }
 }

@@ -1,0 +1,46 @@
+package statbridge.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code statbridge} command line. Exit codes: 0 success, 1 the operation found a problem
+ * (or could not reach a service), 2 bad usage or bad input.
+ */
+@Command(name = "statbridge",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Carries a metrics schema change across Kafka and PostgreSQL: upcasts ModelStat v1 events to v2,",
+            "writes the new split tables and, for a grace period, the legacy-shaped table too, exactly once.",
+            ""
+        },
+        subcommands = {SchemasCommand.class, CommandLine.HelpCommand.class},
+        footer = {
+            "",
+            "Connection settings come from --config FILE, then STATBRIDGE_* environment variables, then flags.",
+            "Left out, they point at a 'statbridge up' on this machine.",
+            "Exit codes: 0 success, 1 a problem was found, 2 bad usage or bad input."
+        })
+public final class Statbridge implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Builds the command line with statbridge's error handling. */
+    public static CommandLine commandLine() {
+        CommandLine commandLine = new CommandLine(new Statbridge());
+        commandLine.setExecutionExceptionHandler(new FailureHandler());
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        return commandLine;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,173 @@
+package statbridge.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Configuration resolved from, in rising precedence: a properties file, environment variables
+ * ({@code STATBRIDGE_KAFKA_BOOTSTRAP_SERVERS} sets {@code kafka.bootstrap.servers}; a double
+ * underscore stands for a literal one), and command-line flags. Immutable.
+ */
+public final class Configuration {
+
+    private static final String ENV_PREFIX = "STATBRIDGE_";
+
+    private final Map<String, String> values;
+    private final Map<String, String> origins;
+
+    private Configuration(Map<String, String> values, Map<String, String> origins) {
+        this.values = Collections.unmodifiableMap(values);
+        this.origins = Collections.unmodifiableMap(origins);
+    }
+
+    /** Nothing set: every setting takes its default. */
+    public static Configuration empty() {
+        return new Configuration(new TreeMap<>(), new TreeMap<>());
+    }
+
+    /**
+     * Layers a file (may be null), the environment and flags.
+     *
+     * @throws ConfigurationException when the file cannot be read
+     */
+    public static Configuration load(Path file, Map<String, String> environment, Map<String, String> flags) {
+        Map<String, String> values = new TreeMap<>();
+        Map<String, String> origins = new TreeMap<>();
+        if (file != null) {
+            Properties properties = new Properties();
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                properties.load(reader);
+            } catch (NoSuchFileException e) {
+                throw new ConfigurationException("configuration file " + file + " does not exist");
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ConfigurationException("cannot read configuration file " + file + ": " + e.getMessage());
+            }
+            for (String key : properties.stringPropertyNames()) {
+                values.put(key, properties.getProperty(key).trim());
+                origins.put(key, "file " + file);
+            }
+        }
+        environment.forEach((name, value) -> {
+            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+                String key = keyFromEnvironment(name.substring(ENV_PREFIX.length()));
+                values.put(key, value);
+                origins.put(key, "environment " + name);
+            }
+        });
+        flags.forEach((key, value) -> {
+            if (value != null) {
+                values.put(key, value);
+                origins.put(key, "flag");
+            }
+        });
+        return new Configuration(values, origins);
+    }
+
+    static String keyFromEnvironment(String suffix) {
+        return suffix.toLowerCase(Locale.ROOT).replace("__", "\u0000").replace('_', '.').replace('\u0000', '_');
+    }
+
+    /** The value of a setting, or its default. */
+    public String get(Setting setting) {
+        return values.getOrDefault(setting.key(), setting.defaultValue());
+    }
+
+    /** True when something other than the default set this setting. */
+    public boolean isSet(Setting setting) {
+        return values.containsKey(setting.key());
+    }
+
+    /** Where a setting's value came from: a file, an environment variable, a flag, or the default. */
+    public String origin(Setting setting) {
+        return origins.getOrDefault(setting.key(), "default");
+    }
+
+    public int getInt(Setting setting) {
+        String value = get(setting);
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new ConfigurationException(setting.key() + " must be a whole number, not '" + value + "' ("
+                    + origin(setting) + ")");
+        }
+    }
+
+    public long getLong(Setting setting) {
+        String value = get(setting);
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new ConfigurationException(setting.key() + " must be a whole number, not '" + value + "' ("
+                    + origin(setting) + ")");
+        }
+    }
+
+    public boolean getBoolean(Setting setting) {
+        String value = get(setting);
+        if ("true".equalsIgnoreCase(value) || "false".equalsIgnoreCase(value)) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new ConfigurationException(setting.key() + " must be true or false, not '" + value + "' ("
+                + origin(setting) + ")");
+    }
+
+    /** Every key that starts with {@code prefix}, with the prefix removed, e.g. the pass-through {@code kafka.*}. */
+    public Map<String, String> withPrefix(String prefix) {
+        Map<String, String> found = new LinkedHashMap<>();
+        values.forEach((key, value) -> {
+            if (key.startsWith(prefix)) {
+                found.put(key.substring(prefix.length()), value);
+            }
+        });
+        return found;
+    }
+
+    /** Every key that starts with one of {@code prefixes}, keys unchanged, e.g. the registry client's keys. */
+    public Map<String, String> startingWith(String... prefixes) {
+        Map<String, String> found = new LinkedHashMap<>();
+        values.forEach((key, value) -> {
+            for (String prefix : prefixes) {
+                if (key.startsWith(prefix)) {
+                    found.put(key, value);
+                    return;
+                }
+            }
+        });
+        return found;
+    }
+
+    /** The settings for a schema registry client: {@code schema.registry.*} and {@code basic.auth.*}, with the URL resolved. */
+    public Map<String, String> registryClientConfig() {
+        Map<String, String> config = startingWith("schema.registry.", "basic.auth.");
+        config.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), get(CommonSettings.SCHEMA_REGISTRY_URL));
+        return config;
+    }
+
+    /** A copy with {@code overrides} on top. */
+    public Configuration with(Map<String, String> overrides) {
+        Map<String, String> merged = new TreeMap<>(values);
+        Map<String, String> mergedOrigins = new TreeMap<>(origins);
+        overrides.forEach((key, value) -> {
+            merged.put(key, value);
+            mergedOrigins.put(key, "override");
+        });
+        return new Configuration(merged, mergedOrigins);
+    }
+
+    /** Every explicitly set key and value, secrets masked, for logs and {@code --help} diagnostics. */
+    public Map<String, String> describe() {
+        Map<String, String> shown = new TreeMap<>();
+        values.forEach((key, value) -> shown.put(key, Secrets.isSecret(key) ? "[hidden]" : value));
+        return shown;
+    }
+}
