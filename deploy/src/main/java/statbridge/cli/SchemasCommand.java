@@ -60,9 +60,9 @@ final class SchemasCommand implements Runnable {
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {
-                "Checks each contract schema against its released versions under its subject's rule",
-                "(BACKWARD_TRANSITIVE by default), then against the latest version registered in the",
-                "schema registry. Exit 1 if any schema is incompatible.",
+                "Checks each contract schema against its released versions under its subject's rule "
+                        + "(BACKWARD_TRANSITIVE by default), then against the latest version registered in the "
+                        + "schema registry. Exit 1 if any schema is incompatible.",
                 "When no registry was named and none answers on localhost, only the release history is checked."
             })
     static final class Check implements java.util.concurrent.Callable<Integer> {
@@ -141,9 +141,9 @@ final class SchemasCommand implements Runnable {
 
     @Command(name = "register", mixinStandardHelpOptions = true,
             description = {
-                "Registers the contract schemas under their subjects (<topic>-value), first setting each",
-                "subject's compatibility rule from schemas/history when the subject has none.",
-                "Registering a schema that is already there changes nothing. Exit 1 if the registry refuses one."
+                "Registers the contract schemas under their subjects (<topic>-value), first setting each "
+                        + "subject's compatibility rule from schemas/history when the subject has none. "
+                        + "Registering a schema that is already there changes nothing. Exit 1 if the registry refuses one."
             })
     static final class Register implements java.util.concurrent.Callable<Integer> {
 

@@ -11,15 +11,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "Carries a metrics schema change across Kafka and PostgreSQL: upcasts ModelStat v1 events to v2,",
-            "writes the new split tables and, for a grace period, the legacy-shaped table too, exactly once.",
+            "Carries a metrics schema change across Kafka and PostgreSQL: upcasts ModelStat v1 events to v2, "
+                    + "writes the new split tables and, for a grace period, the legacy-shaped table too, exactly once.",
             ""
         },
         subcommands = {SchemasCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
-            "Connection settings come from --config FILE, then STATBRIDGE_* environment variables, then flags.",
-            "Left out, they point at a 'statbridge up' on this machine.",
+            "Connection settings come from --config FILE, then STATBRIDGE_* environment variables, then flags; "
+                    + "left out, they point at a 'statbridge up' on this machine.",
             "Exit codes: 0 success, 1 a problem was found, 2 bad usage or bad input."
         })
 public final class Statbridge implements Runnable {
