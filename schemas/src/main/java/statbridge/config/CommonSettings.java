@@ -1,6 +1,7 @@
 package statbridge.config;
 
 import java.util.List;
+import statbridge.contract.StatValidator;
 
 /**
  * The settings every component shares: where Kafka, the registry and PostgreSQL are, and the
@@ -30,11 +31,39 @@ public final class CommonSettings {
     public static final Setting TOPIC_CATALOG = new Setting("topic.catalog", "metric-catalog",
             "Compacted topic holding the metric catalog.");
 
+    public static final Setting VALIDATION_MAX_STRING_LENGTH = new Setting("validation.max.string.length",
+            Integer.toString(StatValidator.Limits.DEFAULT_MAX_STRING_LENGTH),
+            "Longest model name, version, slice key, metric name or key accepted; longer ones are dead-lettered (invalid-field).");
+    public static final Setting VALIDATION_MIN_DATE = new Setting("validation.min.date",
+            StatValidator.Limits.DEFAULT_MIN_DATE.toString(), "Earliest stat_date accepted.");
+    public static final Setting VALIDATION_MAX_DATE = new Setting("validation.max.date",
+            StatValidator.Limits.DEFAULT_MAX_DATE.toString(), "Latest stat_date accepted.");
+    public static final Setting VALIDATION_ALLOW_NON_FINITE = new Setting("validation.allow.non.finite", "false",
+            "Accept NaN and infinite metric values instead of dead-lettering them.");
+    public static final Setting VALIDATION_REQUIRE_KEY = new Setting("validation.require.key", "true",
+            "Dead-letter records without a key (key-mismatch). A key, when present, must always match the value.");
+
     private CommonSettings() {
     }
 
     public static List<Setting> all() {
         return List.of(KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, JDBC_URL, JDBC_USER, JDBC_PASSWORD,
-                TOPIC_V1, TOPIC_V2, TOPIC_BUSINESS_V2, TOPIC_DLQ, TOPIC_CATALOG);
+                TOPIC_V1, TOPIC_V2, TOPIC_BUSINESS_V2, TOPIC_DLQ, TOPIC_CATALOG,
+                VALIDATION_MAX_STRING_LENGTH, VALIDATION_MIN_DATE, VALIDATION_MAX_DATE, VALIDATION_ALLOW_NON_FINITE,
+                VALIDATION_REQUIRE_KEY);
+    }
+
+    /** The validation limits these settings describe. */
+    public static StatValidator.Limits limits(Configuration config) {
+        return new StatValidator.Limits(config.getInt(VALIDATION_MAX_STRING_LENGTH), config.getDate(VALIDATION_MIN_DATE),
+                config.getDate(VALIDATION_MAX_DATE), config.getBoolean(VALIDATION_ALLOW_NON_FINITE),
+                config.getBoolean(VALIDATION_REQUIRE_KEY));
+    }
+
+    /** Kafka client settings: bootstrap servers plus every pass-through {@code kafka.*} key (security, SASL, TLS). */
+    public static java.util.Map<String, Object> kafkaClientConfig(Configuration config) {
+        java.util.Map<String, Object> client = new java.util.HashMap<>(config.withPrefix("kafka."));
+        client.put("bootstrap.servers", config.get(KAFKA_BOOTSTRAP_SERVERS));
+        return client;
     }
 }

@@ -112,6 +112,37 @@ public final class Configuration {
         }
     }
 
+    public java.time.LocalDate getDate(Setting setting) {
+        String value = get(setting);
+        try {
+            return java.time.LocalDate.parse(value.trim());
+        } catch (java.time.format.DateTimeParseException | NullPointerException e) {
+            throw new ConfigurationException(setting.key() + " must be a date YYYY-MM-DD, not '" + value + "' ("
+                    + origin(setting) + ")");
+        }
+    }
+
+    /** A comma-separated list, blanks dropped. */
+    public java.util.List<String> getList(Setting setting) {
+        String value = get(setting);
+        if (value == null || value.isBlank()) {
+            return java.util.List.of();
+        }
+        return java.util.Arrays.stream(value.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
+    /** An enum constant by name, case-insensitively, with the allowed names in the error. */
+    public <E extends Enum<E>> E getEnum(Setting setting, Class<E> type) {
+        String value = get(setting);
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equalsIgnoreCase(value == null ? "" : value.trim())) {
+                return constant;
+            }
+        }
+        throw new ConfigurationException(setting.key() + " must be one of "
+                + java.util.Arrays.toString(type.getEnumConstants()) + ", not '" + value + "' (" + origin(setting) + ")");
+    }
+
     public boolean getBoolean(Setting setting) {
         String value = get(setting);
         if ("true".equalsIgnoreCase(value) || "false".equalsIgnoreCase(value)) {

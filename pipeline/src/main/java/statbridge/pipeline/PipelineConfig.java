@@ -1,0 +1,63 @@
+package statbridge.pipeline;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import statbridge.catalog.InferenceRules;
+import statbridge.catalog.UnmappedPolicy;
+import statbridge.config.CommonSettings;
+import statbridge.config.Configuration;
+import statbridge.contract.StatValidator;
+
+/**
+ * Everything the pipeline needs to run, resolved and validated from a {@link Configuration}.
+ *
+ * @param streams Kafka Streams properties (client pass-through included)
+ * @param registry schema registry client settings
+ */
+public record PipelineConfig(
+        String v1Topic,
+        String v2Topic,
+        String businessTopic,
+        String dlqTopic,
+        String catalogTopic,
+        UnmappedPolicy unmappedPolicy,
+        InferenceRules inferenceRules,
+        StatValidator.Limits limits,
+        boolean createTopics,
+        int topicPartitions,
+        short topicReplicationFactor,
+        Map<String, Object> streams,
+        Map<String, Object> registry) {
+
+    public static PipelineConfig from(Configuration config) {
+        Map<String, Object> streams = new HashMap<>(CommonSettings.kafkaClientConfig(config));
+        streams.put("application.id", config.get(PipelineSettings.APPLICATION_ID));
+        streams.put("processing.guarantee", "exactly_once_v2");
+        streams.put("num.stream.threads", config.getInt(PipelineSettings.THREADS));
+        streams.put("commit.interval.ms", config.getLong(PipelineSettings.COMMIT_INTERVAL_MS));
+        if (config.get(PipelineSettings.STATE_DIR) != null) {
+            streams.put("state.dir", config.get(PipelineSettings.STATE_DIR));
+        }
+        streams.put("producer.linger.ms", 10);
+        streams.put("producer.batch.size", 262_144);
+        streams.put("producer.compression.type", "lz4");
+        streams.putAll(config.withPrefix("pipeline.streams."));
+        Map<String, Object> registry = new HashMap<>(config.registryClientConfig());
+        return new PipelineConfig(
+                config.get(CommonSettings.TOPIC_V1),
+                config.get(CommonSettings.TOPIC_V2),
+                config.get(CommonSettings.TOPIC_BUSINESS_V2),
+                config.get(CommonSettings.TOPIC_DLQ),
+                config.get(CommonSettings.TOPIC_CATALOG),
+                config.getEnum(PipelineSettings.UNMAPPED_POLICY, UnmappedPolicy.class),
+                new InferenceRules(config.getList(PipelineSettings.INFER_DRIFT_PREFIXES),
+                        new HashSet<>(config.getList(PipelineSettings.INFER_BUSINESS_NAMES))),
+                CommonSettings.limits(config),
+                config.getBoolean(PipelineSettings.CREATE_TOPICS),
+                config.getInt(PipelineSettings.TOPIC_PARTITIONS),
+                (short) config.getInt(PipelineSettings.TOPIC_REPLICATION_FACTOR),
+                streams,
+                registry);
+    }
+}

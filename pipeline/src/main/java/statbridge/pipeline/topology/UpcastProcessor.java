@@ -1,0 +1,96 @@
+package statbridge.pipeline.topology;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.CatalogEntryCodec;
+import statbridge.deadletter.DeadLetter;
+import statbridge.deadletter.Reasons;
+import statbridge.pipeline.PipelineMetrics;
+import statbridge.pipeline.upcast.UpcastResult;
+import statbridge.pipeline.upcast.Upcaster;
+import statbridge.serde.AvroDeserializer;
+import statbridge.serde.AvroWireFormatException;
+import statbridge.v1.ModelStat;
+
+/**
+ * Decodes each v1 record, upcasts it, and forwards the v2 and business events to their sinks,
+ * or the untouched original bytes to the dead-letter sink with the reason in headers. A record
+ * that cannot be upcast never stops the stream. A schema registry that does not answer is not
+ * the record's fault: that exception propagates, the transaction aborts and the record is
+ * retried.
+ */
+final class UpcastProcessor implements Processor<byte[], byte[], Object, Object> {
+
+    private final AvroDeserializer<ModelStat> deserializer;
+    private final Upcaster upcaster;
+    private final PipelineMetrics metrics;
+    private ProcessorContext<Object, Object> context;
+    private CatalogStoreView catalog;
+
+    UpcastProcessor(AvroDeserializer<ModelStat> deserializer, Upcaster upcaster, PipelineMetrics metrics) {
+        this.deserializer = deserializer;
+        this.upcaster = upcaster;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
+        this.catalog = new CatalogStoreView(context.getStateStore(UpcastTopology.CATALOG_STORE));
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+        if (record.value() == null) {
+            deadLetter(record, Reasons.INVALID_FIELD, "the record has no value (a tombstone)");
+            return;
+        }
+        ModelStat event;
+        try {
+            event = deserializer.deserialize(topic, record.value());
+        } catch (AvroWireFormatException e) {
+            deadLetter(record, e.problem().reason(), e.getMessage());
+            return;
+        }
+        String key;
+        try {
+            key = record.key() == null ? null : StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(record.key())).toString();
+        } catch (CharacterCodingException e) {
+            deadLetter(record, Reasons.KEY_MISMATCH, "the record key is not valid UTF-8");
+            return;
+        }
+        UpcastResult result = upcaster.upcast(key, event, catalog);
+        if (result instanceof UpcastResult.Upcast upcast) {
+            CatalogEntry inferred = upcast.inferred();
+            if (inferred != null) {
+                catalog.remember(inferred);
+                context.forward(new Record<Object, Object>(inferred.metricName(), CatalogEntryCodec.encode(inferred),
+                        record.timestamp()), UpcastTopology.CATALOG_SINK);
+                metrics.inferred();
+            }
+            context.forward(record.withValue((Object) upcast.stat()), UpcastTopology.V2_SINK);
+            context.forward(record.withValue((Object) upcast.business()), UpcastTopology.BUSINESS_SINK);
+            metrics.upcast();
+        } else if (result instanceof UpcastResult.Rejected rejected) {
+            deadLetter(record, rejected.reason(), rejected.message());
+        }
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, String reason, String message) {
+        RecordMetadata source = context.recordMetadata().orElseThrow();
+        context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(),
+                DeadLetter.headers(record.headers(), "pipeline", reason, message, source.topic(), source.partition(),
+                        source.offset())), UpcastTopology.DLQ_SINK);
+        metrics.deadLettered(reason);
+    }
+}

@@ -1,0 +1,67 @@
+package statbridge.pipeline.topology;
+
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+import statbridge.contract.StatValidator;
+import statbridge.pipeline.PipelineConfig;
+import statbridge.pipeline.PipelineMetrics;
+import statbridge.pipeline.upcast.Upcaster;
+import statbridge.registry.SchemaRegistryClient;
+import statbridge.serde.AvroDeserializer;
+import statbridge.serde.AvroSerializer;
+import statbridge.v1.ModelStat;
+
+/**
+ * The upcast topology:
+ *
+ * <pre>
+ *   metric-catalog ──► [global store: catalog]
+ *                                │ (lookups)
+ *   model-stats.v1 ──► upcast ───┼──► model-stats.v2           (ModelStat v2)
+ *                                ├──► model-business-stats.v2  (BusinessStat v2)
+ *                                ├──► model-stats.dlq          (original bytes + reason headers)
+ *                                └──► metric-catalog           (entries inferred under INFER)
+ * </pre>
+ *
+ * Keys and record timestamps pass through unchanged; run with {@code exactly_once_v2}.
+ */
+public final class UpcastTopology {
+
+    public static final String CATALOG_STORE = "metric-catalog-store";
+    static final String V2_SINK = "v2-sink";
+    static final String BUSINESS_SINK = "business-sink";
+    static final String DLQ_SINK = "dlq-sink";
+    static final String CATALOG_SINK = "catalog-sink";
+
+    private UpcastTopology() {
+    }
+
+    /** Builds the topology over {@code registry}; metrics go to {@code metrics}. */
+    public static Topology build(PipelineConfig config, SchemaRegistryClient registry, PipelineMetrics metrics) {
+        Upcaster upcaster = new Upcaster(new StatValidator(config.limits()), config.unmappedPolicy(), config.inferenceRules());
+        AvroSerializer<Object> valueSerializer = new AvroSerializer<>(registry, false, config.registry());
+
+        Topology topology = new Topology();
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CATALOG_STORE), Serdes.String(), Serdes.ByteArray())
+                        .withLoggingDisabled(),
+                "catalog-source", new StringDeserializer(), new ByteArrayDeserializer(), config.catalogTopic(),
+                "catalog-updater", () -> new CatalogStoreUpdater(metrics));
+        topology.addSource("v1-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.v1Topic());
+        topology.addProcessor("upcast", () -> new UpcastProcessor(
+                new AvroDeserializer<>(registry, false, Map.of(
+                        statbridge.serde.AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ModelStat.class)),
+                upcaster, metrics), "v1-source");
+        topology.addSink(V2_SINK, config.v2Topic(), new ByteArraySerializer(), valueSerializer, "upcast");
+        topology.addSink(BUSINESS_SINK, config.businessTopic(), new ByteArraySerializer(), valueSerializer, "upcast");
+        topology.addSink(DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), "upcast");
+        topology.addSink(CATALOG_SINK, config.catalogTopic(), new StringSerializer(), new ByteArraySerializer(), "upcast");
+        return topology;
+    }
+}
