@@ -1,7 +1,8 @@
 package statbridge.serde;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -34,13 +35,43 @@ public class AvroSerializer<T> implements Serializer<T> {
     private record SubjectSchema(String subject, Schema schema) {
     }
 
+    /** A buffer grown past this by one large record is not kept for the next. */
+    private static final int MAX_RETAINED_BUFFER = 64 * 1024;
+
     private SchemaRegistryClient registry;
     private boolean ownsRegistry;
     private boolean isKey;
     private AvroSerdeConfig config;
     private final Map<SubjectSchema, Integer> ids = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
-    private final ThreadLocal<BinaryEncoder> encoders = new ThreadLocal<>();
+    private final Map<String, String> subjects = new ConcurrentHashMap<>();
+    private final ThreadLocal<Output> outputs = ThreadLocal.withInitial(Output::new);
+
+    /** One thread's reusable output: an unsynchronized byte buffer and the encoder writing into it. */
+    private static final class Output extends OutputStream {
+        byte[] data = new byte[256];
+        int size;
+        BinaryEncoder encoder;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            data[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            ensure(length);
+            System.arraycopy(bytes, offset, data, size, length);
+            size += length;
+        }
+
+        private void ensure(int extra) {
+            if (size + extra > data.length) {
+                data = Arrays.copyOf(data, Math.max(data.length * 2, size + extra));
+            }
+        }
+    }
 
     /** For Kafka to instantiate; {@link #configure} must follow. */
     public AvroSerializer() {
@@ -72,22 +103,24 @@ public class AvroSerializer<T> implements Serializer<T> {
             throw new SerializationException("AvroSerializer writes Avro records, not " + data.getClass().getName());
         }
         Schema schema = container.getSchema();
-        int id = schemaId(SubjectNames.subject(topic, isKey), schema);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        out.write(WireFormat.MAGIC_BYTE);
-        out.write(id >>> 24);
-        out.write(id >>> 16);
-        out.write(id >>> 8);
-        out.write(id);
+        int id = schemaId(subjects.computeIfAbsent(topic, t -> SubjectNames.subject(t, isKey)), schema);
+        Output out = outputs.get();
+        out.size = 0;
+        out.ensure(WireFormat.HEADER_SIZE);
+        WireFormat.writeHeader(out.data, id);
+        out.size = WireFormat.HEADER_SIZE;
         try {
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, encoders.get());
-            encoders.set(encoder);
-            writers.computeIfAbsent(schema, AvroSerializer::writerFor).write(data, encoder);
-            encoder.flush();
+            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
+            writers.computeIfAbsent(schema, AvroSerializer::writerFor).write(data, out.encoder);
+            out.encoder.flush();
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot write " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         }
-        return out.toByteArray();
+        byte[] bytes = Arrays.copyOf(out.data, out.size);
+        if (out.data.length > MAX_RETAINED_BUFFER) {
+            outputs.remove();
+        }
+        return bytes;
     }
 
     private int schemaId(String subject, Schema schema) {

@@ -1,5 +1,6 @@
 package statbridge.pipeline.topology;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -15,10 +16,12 @@ final class CatalogStoreUpdater implements Processor<String, byte[], Void, Void>
     private static final Logger LOG = LoggerFactory.getLogger(CatalogStoreUpdater.class);
 
     private final PipelineMetrics metrics;
+    private final AtomicLong version;
     private KeyValueStore<String, byte[]> store;
 
-    CatalogStoreUpdater(PipelineMetrics metrics) {
+    CatalogStoreUpdater(PipelineMetrics metrics, AtomicLong version) {
         this.metrics = metrics;
+        this.version = version;
     }
 
     @Override
@@ -44,6 +47,7 @@ final class CatalogStoreUpdater implements Processor<String, byte[], Void, Void>
             }
             store.put(record.key(), record.value());
         }
+        version.incrementAndGet();
         metrics.catalogSize(store.approximateNumEntries());
     }
 }

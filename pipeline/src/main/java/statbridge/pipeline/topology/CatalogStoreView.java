@@ -1,9 +1,9 @@
 package statbridge.pipeline.topology;
 
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -17,39 +17,44 @@ import statbridge.catalog.TypeKey;
 /**
  * The catalog as one stream task sees it: the global store fed by the {@code metric-catalog}
  * topic, plus the entries this task inferred and sent but the global store has not read back
- * yet. Parsed entries are cached and reused while the stored bytes stay the same, so a lookup
- * costs a map probe, not a JSON parse.
+ * yet. Parsed entries are cached until the catalog changes (the updater bumps a shared version),
+ * so a lookup on the hot path is one hash-map probe.
  */
 final class CatalogStoreView implements CatalogLookup {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatalogStoreView.class);
 
-    private record Parsed(byte[] raw, CatalogEntry entry) {
-    }
-
     private final KeyValueStore<String, byte[]> store;
-    private final Map<String, Parsed> parsed = new HashMap<>();
+    private final AtomicLong version;
+    private final Map<String, Optional<CatalogEntry>> cache = new HashMap<>();
     private final Map<String, CatalogEntry> pending = new HashMap<>();
+    private long cachedVersion = -1;
 
-    CatalogStoreView(KeyValueStore<String, byte[]> store) {
+    CatalogStoreView(KeyValueStore<String, byte[]> store, AtomicLong version) {
         this.store = store;
+        this.version = version;
     }
 
     @Override
     public Optional<CatalogEntry> byName(String metricName) {
+        long current = version.get();
+        if (current != cachedVersion) {
+            cache.clear();
+            cachedVersion = current;
+        }
+        Optional<CatalogEntry> cached = cache.get(metricName);
+        if (cached != null && cached.isPresent()) {
+            return cached;
+        }
         byte[] raw = store.get(metricName);
         if (raw == null) {
             return Optional.ofNullable(pending.get(metricName));
         }
-        Parsed cached = parsed.get(metricName);
-        if (cached != null && Arrays.equals(cached.raw(), raw)) {
-            return Optional.of(cached.entry());
-        }
         pending.remove(metricName);
         try {
-            CatalogEntry entry = CatalogEntryCodec.decode(raw);
-            parsed.put(metricName, new Parsed(raw, entry));
-            return Optional.of(entry);
+            Optional<CatalogEntry> entry = Optional.of(CatalogEntryCodec.decode(raw));
+            cache.put(metricName, entry);
+            return entry;
         } catch (IllegalArgumentException e) {
             LOG.warn("ignoring unreadable catalog entry for '{}': {}", metricName, e.getMessage());
             return Optional.empty();

@@ -2,8 +2,10 @@ package statbridge.pipeline.topology;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -31,19 +33,24 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
     private final AvroDeserializer<ModelStat> deserializer;
     private final Upcaster upcaster;
     private final PipelineMetrics metrics;
+    private final AtomicLong catalogVersion;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     private ProcessorContext<Object, Object> context;
     private CatalogStoreView catalog;
 
-    UpcastProcessor(AvroDeserializer<ModelStat> deserializer, Upcaster upcaster, PipelineMetrics metrics) {
+    UpcastProcessor(AvroDeserializer<ModelStat> deserializer, Upcaster upcaster, PipelineMetrics metrics,
+            AtomicLong catalogVersion) {
         this.deserializer = deserializer;
         this.upcaster = upcaster;
         this.metrics = metrics;
+        this.catalogVersion = catalogVersion;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
-        this.catalog = new CatalogStoreView(context.getStateStore(UpcastTopology.CATALOG_STORE));
+        this.catalog = new CatalogStoreView(context.getStateStore(UpcastTopology.CATALOG_STORE), catalogVersion);
     }
 
     @Override
@@ -62,9 +69,7 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
         }
         String key;
         try {
-            key = record.key() == null ? null : StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(record.key())).toString();
+            key = decodeKey(record.key());
         } catch (CharacterCodingException e) {
             deadLetter(record, Reasons.KEY_MISMATCH, "the record key is not valid UTF-8");
             return;
@@ -84,6 +89,19 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
         } else if (result instanceof UpcastResult.Rejected rejected) {
             deadLetter(record, rejected.reason(), rejected.message());
         }
+    }
+
+    /** Keys are nearly always ASCII: decode those directly, and check anything else strictly. */
+    private String decodeKey(byte[] key) throws CharacterCodingException {
+        if (key == null) {
+            return null;
+        }
+        for (byte b : key) {
+            if (b < 0) {
+                return utf8.decode(ByteBuffer.wrap(key)).toString();
+            }
+        }
+        return new String(key, StandardCharsets.US_ASCII);
     }
 
     private void deadLetter(Record<byte[], byte[]> record, String reason, String message) {

@@ -1,6 +1,7 @@
 package statbridge.pipeline.topology;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -47,17 +48,18 @@ public final class UpcastTopology {
         Upcaster upcaster = new Upcaster(new StatValidator(config.limits()), config.unmappedPolicy(), config.inferenceRules());
         AvroSerializer<Object> valueSerializer = new AvroSerializer<>(registry, false, config.registry());
 
+        AtomicLong catalogVersion = new AtomicLong();
         Topology topology = new Topology();
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CATALOG_STORE), Serdes.String(), Serdes.ByteArray())
                         .withLoggingDisabled(),
                 "catalog-source", new StringDeserializer(), new ByteArrayDeserializer(), config.catalogTopic(),
-                "catalog-updater", () -> new CatalogStoreUpdater(metrics));
+                "catalog-updater", () -> new CatalogStoreUpdater(metrics, catalogVersion));
         topology.addSource("v1-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.v1Topic());
         topology.addProcessor("upcast", () -> new UpcastProcessor(
                 new AvroDeserializer<>(registry, false, Map.of(
                         statbridge.serde.AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ModelStat.class)),
-                upcaster, metrics), "v1-source");
+                upcaster, metrics, catalogVersion), "v1-source");
         topology.addSink(V2_SINK, config.v2Topic(), new ByteArraySerializer(), valueSerializer, "upcast");
         topology.addSink(BUSINESS_SINK, config.businessTopic(), new ByteArraySerializer(), valueSerializer, "upcast");
         topology.addSink(DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), "upcast");

@@ -56,24 +56,11 @@ public final class Upcaster {
             entry = candidate;
             inferred = candidate;
         }
-        ModelStat stat = ModelStat.newBuilder()
-                .setModelName(event.getModelName())
-                .setModelVersion(event.getModelVersion())
-                .setStatDate(event.getStatDate())
-                .setSliceKey(event.getSliceKey())
-                .setMetricType(entry.metricType())
-                .setMetricKey(entry.metricKey())
-                .setMetricValue(event.getMetricValue())
-                .build();
-        BusinessStat business = BusinessStat.newBuilder()
-                .setModelName(event.getModelName())
-                .setModelVersion(event.getModelVersion())
-                .setStatDate(event.getStatDate())
-                .setSliceKey(event.getSliceKey())
-                .setMetricType(entry.metricType())
-                .setMetricKey(entry.metricKey())
-                .setBusinessMetricValue(event.getBusinessMetricValue())
-                .build();
+        // The all-arguments constructors: the builders validate and deep-copy defaults on every call.
+        ModelStat stat = new ModelStat(event.getModelName(), event.getModelVersion(), event.getStatDate(),
+                event.getSliceKey(), entry.metricType(), entry.metricKey(), event.getMetricValue());
+        BusinessStat business = new BusinessStat(event.getModelName(), event.getModelVersion(), event.getStatDate(),
+                event.getSliceKey(), entry.metricType(), entry.metricKey(), event.getBusinessMetricValue());
         return new UpcastResult.Upcast(stat, business, inferred);
     }
 }
