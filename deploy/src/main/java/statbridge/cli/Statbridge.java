@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                     + "writes the new split tables and, for a grace period, the legacy-shaped table too, exactly once.",
             ""
         },
-        subcommands = {SchemasCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {PipelineCommand.class, SchemasCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Connection settings come from --config FILE, then STATBRIDGE_* environment variables, then flags; "

@@ -1,0 +1,31 @@
+package statbridge.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import statbridge.config.CommonSettings;
+import statbridge.config.Setting;
+import statbridge.pipeline.PipelineSettings;
+
+/** The configuration reference in Markdown, generated from the settings every component declares. */
+public final class ConfigReference {
+
+    private ConfigReference() {
+    }
+
+    /** Every setting statbridge reads, in the order the README lists them. */
+    public static List<Setting> settings() {
+        List<Setting> all = new ArrayList<>(CommonSettings.all());
+        all.addAll(PipelineSettings.all());
+        return all;
+    }
+
+    public static String markdown() {
+        StringBuilder table = new StringBuilder("| key | environment variable | default | meaning |\n|---|---|---|---|\n");
+        for (Setting setting : settings()) {
+            table.append("| `").append(setting.key()).append("` | `").append(setting.environmentVariable()).append("` | ")
+                    .append(setting.defaultValue() == null ? "—" : "`" + setting.defaultValue() + "`").append(" | ")
+                    .append(setting.doc().replace("|", "\\|")).append(" |\n");
+        }
+        return table.toString();
+    }
+}

@@ -1,0 +1,53 @@
+package statbridge.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.Callable;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import statbridge.config.Configuration;
+import statbridge.operations.OperationsServer;
+import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.PipelineConfig;
+
+/** {@code statbridge pipeline}: runs the upcaster against an existing Kafka and registry until stopped. */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = {
+            "Runs the Kafka Streams pipeline that upcasts ModelStat v1 events into ModelStat v2 and BusinessStat v2 "
+                    + "events (exactly once), dead-lettering what it cannot upcast. Runs until SIGTERM or Ctrl-C; "
+                    + "run more instances with the same pipeline.application.id to share the partitions.",
+            "Every pipeline.streams.* key passes to Kafka Streams and every kafka.* key to the Kafka clients."
+        })
+final class PipelineCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "9401",
+            description = "Port for /metrics (Prometheus) and /health; 0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration configuration = connection.resolve();
+        PipelineConfig config = PipelineConfig.from(configuration);
+        PrometheusMeterRegistry registry = OperationsServer.newRegistry();
+        PipelineApp app = new PipelineApp(config, registry);
+        OperationsServer operations = metricsPort < 0 ? null : OperationsServer.start("0.0.0.0", metricsPort, registry, () -> {
+            KafkaStreams.State state = app.state();
+            return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING
+                    ? OperationsServer.Health.up(state.name())
+                    : OperationsServer.Health.down(String.valueOf(state));
+        });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            if (operations != null) {
+                operations.close();
+            }
+        }, "pipeline-shutdown"));
+        app.start();
+        app.awaitStopped();
+        return app.state() == KafkaStreams.State.ERROR ? ExitCodes.PROBLEM : ExitCodes.OK;
+    }
+}
