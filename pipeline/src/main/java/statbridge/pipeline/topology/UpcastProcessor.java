@@ -1,10 +1,6 @@
 package statbridge.pipeline.topology;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -12,6 +8,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogEntryCodec;
+import statbridge.contract.RecordKeys;
 import statbridge.deadletter.DeadLetter;
 import statbridge.deadletter.Reasons;
 import statbridge.pipeline.PipelineMetrics;
@@ -34,8 +31,7 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
     private final Upcaster upcaster;
     private final PipelineMetrics metrics;
     private final AtomicLong catalogVersion;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final RecordKeys keys = new RecordKeys();
     private ProcessorContext<Object, Object> context;
     private CatalogStoreView catalog;
 
@@ -69,7 +65,7 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
         }
         String key;
         try {
-            key = decodeKey(record.key());
+            key = keys.decode(record.key());
         } catch (CharacterCodingException e) {
             deadLetter(record, Reasons.KEY_MISMATCH, "the record key is not valid UTF-8");
             return;
@@ -89,19 +85,6 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
         } else if (result instanceof UpcastResult.Rejected rejected) {
             deadLetter(record, rejected.reason(), rejected.message());
         }
-    }
-
-    /** Keys are nearly always ASCII: decode those directly, and check anything else strictly. */
-    private String decodeKey(byte[] key) throws CharacterCodingException {
-        if (key == null) {
-            return null;
-        }
-        for (byte b : key) {
-            if (b < 0) {
-                return utf8.decode(ByteBuffer.wrap(key)).toString();
-            }
-        }
-        return new String(key, StandardCharsets.US_ASCII);
     }
 
     private void deadLetter(Record<byte[], byte[]> record, String reason, String message) {
