@@ -1,0 +1,71 @@
+package statbridge.sink;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+import statbridge.config.CommonSettings;
+import statbridge.config.Configuration;
+import statbridge.config.ConfigurationException;
+import statbridge.contract.StatValidator;
+import statbridge.sink.db.DatabaseConfig;
+import statbridge.sink.dualwrite.GraceAction;
+
+/** Everything the sink needs to run, resolved and validated from a {@link Configuration}. */
+public record SinkConfig(
+        String v2Topic,
+        String businessTopic,
+        String dlqTopic,
+        String catalogTopic,
+        String groupId,
+        int batchMaxRecords,
+        long batchMaxWaitMs,
+        boolean migrateOnStart,
+        long retryMaxBackoffMs,
+        Instant gracePeriodEnd,
+        GraceAction graceAction,
+        int partitionsAheadMonths,
+        StatValidator.Limits limits,
+        DatabaseConfig database,
+        Map<String, Object> kafka,
+        Map<String, Object> consumer,
+        Map<String, Object> registry) {
+
+    public static SinkConfig from(Configuration config) {
+        Map<String, Object> kafka = new HashMap<>(CommonSettings.kafkaClientConfig(config));
+        Map<String, Object> consumer = new HashMap<>(kafka);
+        consumer.putAll(config.withPrefix("sink.consumer."));
+        String graceEnd = config.get(SinkSettings.GRACE_PERIOD_END);
+        Instant gracePeriodEnd = null;
+        if (graceEnd != null && !graceEnd.isBlank()) {
+            try {
+                gracePeriodEnd = Instant.parse(graceEnd.trim());
+            } catch (DateTimeParseException e) {
+                throw new ConfigurationException(SinkSettings.GRACE_PERIOD_END.key() + " must be an ISO date-time such as "
+                        + "2026-12-31T00:00:00Z, not '" + graceEnd + "'");
+            }
+        }
+        int batch = config.getInt(SinkSettings.BATCH_MAX_RECORDS);
+        if (batch < 1) {
+            throw new ConfigurationException(SinkSettings.BATCH_MAX_RECORDS.key() + " must be at least 1");
+        }
+        return new SinkConfig(
+                config.get(CommonSettings.TOPIC_V2),
+                config.get(CommonSettings.TOPIC_BUSINESS_V2),
+                config.get(CommonSettings.TOPIC_DLQ),
+                config.get(CommonSettings.TOPIC_CATALOG),
+                config.get(SinkSettings.GROUP_ID),
+                batch,
+                config.getLong(SinkSettings.BATCH_MAX_WAIT_MS),
+                config.getBoolean(SinkSettings.MIGRATE_ON_START),
+                config.getLong(SinkSettings.RETRY_MAX_BACKOFF_MS),
+                gracePeriodEnd,
+                config.getEnum(SinkSettings.GRACE_PERIOD_ACTION, GraceAction.class),
+                config.getInt(SinkSettings.PARTITIONS_AHEAD_MONTHS),
+                CommonSettings.limits(config),
+                DatabaseConfig.from(config),
+                kafka,
+                consumer,
+                new HashMap<>(config.registryClientConfig()));
+    }
+}

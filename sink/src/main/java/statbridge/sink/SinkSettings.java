@@ -1,0 +1,38 @@
+package statbridge.sink;
+
+import java.util.List;
+import statbridge.config.Setting;
+
+/**
+ * The sink's own configuration keys. Besides these, {@code sink.consumer.*} keys pass to its Kafka
+ * consumer, {@code sink.hikari.*} keys to the HikariCP pool, and {@code kafka.*} keys to every
+ * Kafka client.
+ */
+public final class SinkSettings {
+
+    public static final Setting GROUP_ID = new Setting("sink.group.id", "statbridge-sink",
+            "Consumer group of the sink; instances with the same id share the partitions. Offsets live in PostgreSQL under this name.");
+    public static final Setting BATCH_MAX_RECORDS = new Setting("sink.batch.max.records", "5000",
+            "Most records written in one database transaction.");
+    public static final Setting BATCH_MAX_WAIT_MS = new Setting("sink.batch.max.wait.ms", "200",
+            "Longest a record waits for its batch to fill before the batch is written anyway.");
+    public static final Setting POOL_SIZE = new Setting("sink.pool.size", "4", "PostgreSQL connections in the pool.");
+    public static final Setting MIGRATE_ON_START = new Setting("sink.migrate.on.start", "true",
+            "Apply database migrations when the sink starts (else run 'statbridge db migrate').");
+    public static final Setting RETRY_MAX_BACKOFF_MS = new Setting("sink.retry.max.backoff.ms", "30000",
+            "Longest wait between attempts while PostgreSQL is unavailable (the wait doubles from 250 ms).");
+    public static final Setting GRACE_PERIOD_END = new Setting("sink.grace.period.end", null,
+            "End of the dual-write grace period (ISO date-time, e.g. 2026-12-31T00:00:00Z); none by default. Written to the dual-write state when the sink starts.");
+    public static final Setting GRACE_PERIOD_ACTION = new Setting("sink.grace.period.action", "WARN",
+            "What happens when the grace period ends: SWITCH_OFF (dual-write off automatically, if parity holds) or WARN (keep writing, warn).");
+    public static final Setting PARTITIONS_AHEAD_MONTHS = new Setting("sink.partitions.ahead.months", "3",
+            "Monthly table partitions created ahead of the current month at start (others are created as data needs them).");
+
+    private SinkSettings() {
+    }
+
+    public static List<Setting> all() {
+        return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
+                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS);
+    }
+}

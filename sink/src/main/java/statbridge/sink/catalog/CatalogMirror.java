@@ -1,0 +1,120 @@
+package statbridge.sink.catalog;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import statbridge.catalog.CatalogConflictException;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.CatalogEntryCodec;
+import statbridge.catalog.MetricCatalog;
+
+/**
+ * The sink's copy of the metric catalog: follows the compacted {@code metric-catalog} topic with
+ * a consumer of its own (no group), keeps the catalog in memory for checking events, and hands
+ * out the entries the database does not have yet so a batch can add them in its transaction.
+ *
+ * <p>A v2 event whose {@code (metric_type, metric_key)} is unknown may simply be ahead of the
+ * catalog record the pipeline wrote with it in the same transaction; {@link #catchUp()} reads the
+ * topic to its end before such an event is called unmapped.
+ */
+public final class CatalogMirror implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CatalogMirror.class);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String topic;
+    private MetricCatalog catalog = MetricCatalog.empty();
+    private final Map<String, CatalogEntry> notInDatabase = new HashMap<>();
+    private List<TopicPartition> partitions = List.of();
+
+    public CatalogMirror(Map<String, Object> clientConfig, String topic) {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        this.consumer = new KafkaConsumer<>(config);
+        this.topic = topic;
+    }
+
+    /** Reads the whole topic; call once before use. */
+    public void start() {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(60));
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("the catalog topic '" + topic + "' does not exist; start the pipeline "
+                    + "(which creates it) or create it (compacted)");
+        }
+        partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        catchUp();
+    }
+
+    /** Applies whatever the topic has now, without waiting. */
+    public void poll() {
+        apply(consumer.poll(Duration.ZERO));
+    }
+
+    /** Reads the topic up to its current end. */
+    public void catchUp() {
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out reading the catalog topic '" + topic + "'");
+            }
+            apply(consumer.poll(Duration.ofMillis(100)));
+        }
+    }
+
+    private void apply(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (record.key() == null || record.value() == null) {
+                continue;
+            }
+            try {
+                CatalogEntry entry = CatalogEntryCodec.decode(record.value());
+                if (catalog.byName(entry.metricName()).isEmpty()) {
+                    catalog = catalog.with(entry);
+                    notInDatabase.put(entry.metricName(), entry);
+                }
+            } catch (CatalogConflictException e) {
+                LOG.warn("ignoring a catalog record that conflicts with the catalog: {}", e.getMessage());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring an unreadable catalog record for '{}': {}",
+                        new String(record.key(), StandardCharsets.UTF_8), e.getMessage());
+            }
+        }
+    }
+
+    public MetricCatalog catalog() {
+        return catalog;
+    }
+
+    /** Entries the database may not have yet. */
+    public List<CatalogEntry> pendingForDatabase() {
+        return new ArrayList<>(notInDatabase.values());
+    }
+
+    /** The database now has these entries. */
+    public void persisted(List<CatalogEntry> entries) {
+        entries.forEach(e -> notInDatabase.remove(e.metricName()));
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,275 @@
+package statbridge.sink.writer;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+import statbridge.catalog.CatalogEntry;
+
+/**
+ * Writes one batch in one transaction: it reads the dual-write state (sharing the lock the switch
+ * takes, so a batch is wholly dual-written or not), takes a write sequence number, adds new
+ * catalog entries, upserts the stats and business stats ("later wins" by record timestamp, then
+ * offset), withdraws KPIs for null business values, rewrites the touched legacy rows while
+ * dual-write is on, and stores the consumed offsets, refusing if another instance moved them.
+ */
+public final class BatchWriter {
+
+    static final String READ_MODE = "SELECT mode FROM ml_monitoring.dual_write_state WHERE id = 1 FOR SHARE";
+    static final String NEXT_WRITE_SEQ = "SELECT nextval('ml_monitoring.write_seq')";
+    static final String INSERT_CATALOG = """
+            INSERT INTO ml_monitoring.metric_catalog (metric_name, metric_type, metric_key, origin)
+            VALUES (?, ?, ?, ?) ON CONFLICT (metric_name) DO NOTHING
+            """;
+    private static final String EVENT_TIME = "timestamptz 'epoch' + u.event_ms * interval '1 millisecond'";
+    static final String UPSERT_STATS = """
+            INSERT INTO ml_monitoring.model_stats_daily AS t
+                   (model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
+                    event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
+            SELECT u.model_name, u.model_version, u.stat_date, u.slice_key, u.metric_type, u.metric_key, u.value,
+                   %s, u.source_offset, ?, u.source_partition, ?, now()
+            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::int[])
+                   AS u(model_name, model_version, stat_date, slice_key, metric_type, metric_key, value, event_ms, source_offset, source_partition)
+            ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
+            SET metric_value = EXCLUDED.metric_value, event_time = EXCLUDED.event_time,
+                source_offset = EXCLUDED.source_offset, source_topic = EXCLUDED.source_topic,
+                source_partition = EXCLUDED.source_partition, write_seq = EXCLUDED.write_seq, updated_at = EXCLUDED.updated_at
+            WHERE (t.event_time, t.source_offset) < (EXCLUDED.event_time, EXCLUDED.source_offset)
+            """.formatted(EVENT_TIME);
+    static final String UPSERT_BUSINESS = """
+            INSERT INTO ml_monitoring.model_business_stats_daily AS t
+                   (model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value,
+                    event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
+            SELECT u.model_name, u.model_version, u.stat_date, u.slice_key, u.metric_type, u.metric_key, u.value,
+                   %s, u.source_offset, ?, u.source_partition, ?, now()
+            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::int[])
+                   AS u(model_name, model_version, stat_date, slice_key, metric_type, metric_key, value, event_ms, source_offset, source_partition)
+            WHERE NOT EXISTS (
+                    SELECT 1 FROM ml_monitoring.business_withdrawals w
+                    WHERE w.model_name = u.model_name AND w.model_version = u.model_version AND w.stat_date = u.stat_date
+                      AND w.slice_key = u.slice_key AND w.metric_type = u.metric_type AND w.metric_key = u.metric_key
+                      AND (w.event_time, w.source_offset) >= (%s, u.source_offset))
+            ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
+            SET business_metric_value = EXCLUDED.business_metric_value, event_time = EXCLUDED.event_time,
+                source_offset = EXCLUDED.source_offset, source_topic = EXCLUDED.source_topic,
+                source_partition = EXCLUDED.source_partition, write_seq = EXCLUDED.write_seq, updated_at = EXCLUDED.updated_at
+            WHERE (t.event_time, t.source_offset) < (EXCLUDED.event_time, EXCLUDED.source_offset)
+            """.formatted(EVENT_TIME, EVENT_TIME);
+    static final String DELETE_WITHDRAWN = """
+            DELETE FROM ml_monitoring.model_business_stats_daily b
+            USING unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
+                   AS u(model_name, model_version, stat_date, slice_key, metric_type, metric_key, event_ms, source_offset)
+            WHERE b.model_name = u.model_name AND b.model_version = u.model_version AND b.stat_date = u.stat_date
+              AND b.slice_key = u.slice_key AND b.metric_type = u.metric_type AND b.metric_key = u.metric_key
+              AND (b.event_time, b.source_offset) < (%s, u.source_offset)
+            """.formatted(EVENT_TIME);
+    static final String UPSERT_WITHDRAWALS = """
+            INSERT INTO ml_monitoring.business_withdrawals AS t
+                   (model_name, model_version, stat_date, slice_key, metric_type, metric_key, event_time, source_offset, write_seq, updated_at)
+            SELECT u.model_name, u.model_version, u.stat_date, u.slice_key, u.metric_type, u.metric_key, %s, u.source_offset, ?, now()
+            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
+                   AS u(model_name, model_version, stat_date, slice_key, metric_type, metric_key, event_ms, source_offset)
+            ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
+            SET event_time = EXCLUDED.event_time, source_offset = EXCLUDED.source_offset,
+                write_seq = EXCLUDED.write_seq, updated_at = EXCLUDED.updated_at
+            WHERE (t.event_time, t.source_offset) < (EXCLUDED.event_time, EXCLUDED.source_offset)
+            """.formatted(EVENT_TIME);
+    static final String STORE_OFFSET = """
+            INSERT INTO ml_monitoring.sink_offsets AS o (consumer_group, topic, partition, next_offset, updated_at)
+            VALUES (?, ?, ?, ?, now())
+            ON CONFLICT (consumer_group, topic, partition) DO UPDATE
+            SET next_offset = EXCLUDED.next_offset, updated_at = EXCLUDED.updated_at
+            WHERE o.next_offset = ?
+            """;
+
+    private final String consumerGroup;
+
+    public BatchWriter(String consumerGroup) {
+        this.consumerGroup = consumerGroup;
+    }
+
+    /**
+     * Writes the batch and commits.
+     *
+     * @throws FencedException when the stored offsets are not the expected ones (nothing is written)
+     * @throws SQLException when the database fails (nothing is written)
+     */
+    public BatchResult write(Connection connection, Batch batch) throws SQLException {
+        try {
+            boolean dualWrite;
+            try (PreparedStatement mode = connection.prepareStatement(READ_MODE); ResultSet rows = mode.executeQuery()) {
+                dualWrite = rows.next() && "ON".equals(rows.getString(1));
+            }
+            long writeSeq;
+            try (PreparedStatement seq = connection.prepareStatement(NEXT_WRITE_SEQ); ResultSet rows = seq.executeQuery()) {
+                rows.next();
+                writeSeq = rows.getLong(1);
+            }
+            insertCatalog(connection, batch.newCatalogEntries());
+
+            Collection<Fact> stats = Batch.latestPerRow(batch.facts(), Fact.Kind.STAT);
+            Collection<Fact> business = Batch.latestPerRow(batch.facts(), Fact.Kind.BUSINESS);
+            List<Fact> values = new ArrayList<>();
+            List<Fact> withdrawals = new ArrayList<>();
+            for (Fact fact : business) {
+                (fact.value() == null ? withdrawals : values).add(fact);
+            }
+            int statRows = upsert(connection, UPSERT_STATS, stats, writeSeq);
+            int withdrawn = withdraw(connection, withdrawals, writeSeq);
+            int businessRows = upsert(connection, UPSERT_BUSINESS, values, writeSeq);
+            int legacyRows = 0;
+            if (dualWrite) {
+                Set<Fact.RowKey> touched = new LinkedHashSet<>();
+                stats.forEach(f -> touched.add(f.rowKey()));
+                business.forEach(f -> touched.add(f.rowKey()));
+                legacyRows = LegacyRowRebuilder.rebuild(connection, touched);
+            }
+            storeOffsets(connection, batch.offsets());
+            connection.commit();
+            return new BatchResult(statRows, businessRows, withdrawn, legacyRows, dualWrite, writeSeq);
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(connection);
+            throw e;
+        }
+    }
+
+    private static void insertCatalog(Connection connection, List<CatalogEntry> entries) throws SQLException {
+        if (entries.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_CATALOG)) {
+            for (CatalogEntry entry : entries) {
+                insert.setString(1, entry.metricName());
+                insert.setString(2, entry.metricType().name());
+                insert.setString(3, entry.metricKey());
+                insert.setString(4, entry.origin().name());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    private static int upsert(Connection connection, String sql, Collection<Fact> facts, long writeSeq) throws SQLException {
+        if (facts.isEmpty()) {
+            return 0;
+        }
+        int n = facts.size();
+        String[] models = new String[n];
+        String[] versions = new String[n];
+        String[] dates = new String[n];
+        String[] slices = new String[n];
+        String[] types = new String[n];
+        String[] keys = new String[n];
+        Double[] values = new Double[n];
+        Long[] times = new Long[n];
+        Long[] offsets = new Long[n];
+        Integer[] partitions = new Integer[n];
+        String topic = null;
+        int i = 0;
+        for (Fact fact : facts) {
+            models[i] = fact.modelName();
+            versions[i] = fact.modelVersion();
+            dates[i] = fact.statDate().toString();
+            slices[i] = fact.sliceKey();
+            types[i] = fact.metricType().name();
+            keys[i] = fact.metricKey();
+            values[i] = fact.value();
+            times[i] = fact.eventTimeMillis();
+            offsets[i] = fact.offset();
+            partitions[i] = fact.partition();
+            topic = fact.topic();
+            i++;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, topic);
+            statement.setLong(2, writeSeq);
+            Array[] arrays = {
+                connection.createArrayOf("text", models), connection.createArrayOf("text", versions),
+                connection.createArrayOf("text", dates), connection.createArrayOf("text", slices),
+                connection.createArrayOf("text", types), connection.createArrayOf("text", keys),
+                connection.createArrayOf("float8", values), connection.createArrayOf("int8", times),
+                connection.createArrayOf("int8", offsets), connection.createArrayOf("int4", partitions)
+            };
+            for (int p = 0; p < arrays.length; p++) {
+                statement.setArray(p + 3, arrays[p]);
+            }
+            return statement.executeUpdate();
+        }
+    }
+
+    private static int withdraw(Connection connection, List<Fact> facts, long writeSeq) throws SQLException {
+        if (facts.isEmpty()) {
+            return 0;
+        }
+        int n = facts.size();
+        String[][] text = new String[6][n];
+        Long[] times = new Long[n];
+        Long[] offsets = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Fact fact = facts.get(i);
+            text[0][i] = fact.modelName();
+            text[1][i] = fact.modelVersion();
+            text[2][i] = fact.statDate().toString();
+            text[3][i] = fact.sliceKey();
+            text[4][i] = fact.metricType().name();
+            text[5][i] = fact.metricKey();
+            times[i] = fact.eventTimeMillis();
+            offsets[i] = fact.offset();
+        }
+        int deleted;
+        try (PreparedStatement delete = connection.prepareStatement(DELETE_WITHDRAWN)) {
+            for (int p = 0; p < 6; p++) {
+                delete.setArray(p + 1, connection.createArrayOf("text", text[p]));
+            }
+            delete.setArray(7, connection.createArrayOf("int8", times));
+            delete.setArray(8, connection.createArrayOf("int8", offsets));
+            deleted = delete.executeUpdate();
+        }
+        try (PreparedStatement tombstones = connection.prepareStatement(UPSERT_WITHDRAWALS)) {
+            tombstones.setLong(1, writeSeq);
+            for (int p = 0; p < 6; p++) {
+                tombstones.setArray(p + 2, connection.createArrayOf("text", text[p]));
+            }
+            tombstones.setArray(8, connection.createArrayOf("int8", times));
+            tombstones.setArray(9, connection.createArrayOf("int8", offsets));
+            tombstones.executeUpdate();
+        }
+        return deleted;
+    }
+
+    private void storeOffsets(Connection connection, Map<TopicPartition, Batch.Offsets> offsets) throws SQLException {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement store = connection.prepareStatement(STORE_OFFSET)) {
+            for (Map.Entry<TopicPartition, Batch.Offsets> entry : offsets.entrySet()) {
+                TopicPartition partition = entry.getKey();
+                store.setString(1, consumerGroup);
+                store.setString(2, partition.topic());
+                store.setInt(3, partition.partition());
+                store.setLong(4, entry.getValue().next());
+                store.setLong(5, entry.getValue().expected());
+                if (store.executeUpdate() == 0) {
+                    throw new FencedException("the stored offset of " + partition + " is no longer "
+                            + entry.getValue().expected() + ": another sink instance has taken the partition over");
+                }
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool will discard it
+        }
+    }
+}

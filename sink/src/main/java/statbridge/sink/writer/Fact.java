@@ -1,0 +1,33 @@
+package statbridge.sink.writer;
+
+import java.time.LocalDate;
+import statbridge.v2.MetricType;
+
+/**
+ * One v2 event, decoded and checked, with the Kafka coordinates that version it: a model stat, or
+ * a business stat whose null value withdraws the KPI.
+ *
+ * @param eventTimeMillis the Kafka record timestamp: when the event was published
+ */
+public record Fact(Kind kind, String modelName, String modelVersion, LocalDate statDate, String sliceKey,
+        MetricType metricType, String metricKey, Double value, long eventTimeMillis, String topic, int partition, long offset) {
+
+    /** Which table the fact belongs to. */
+    public enum Kind {
+        STAT, BUSINESS
+    }
+
+    /** The identity of the row the fact describes. */
+    public record RowKey(String modelName, String modelVersion, LocalDate statDate, String sliceKey,
+            MetricType metricType, String metricKey) {
+    }
+
+    public RowKey rowKey() {
+        return new RowKey(modelName, modelVersion, statDate, sliceKey, metricType, metricKey);
+    }
+
+    /** True when this fact was published after {@code other} (ties broken by offset: log order). */
+    public boolean isNewerThan(Fact other) {
+        return eventTimeMillis != other.eventTimeMillis ? eventTimeMillis > other.eventTimeMillis : offset > other.offset;
+    }
+}

@@ -1,0 +1,109 @@
+package statbridge.sink.writer;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Collection;
+
+/**
+ * Writes legacy rows as the rebuild from the new tables says they are
+ * ({@code ml_monitoring.model_stats_daily_legacy_rebuilt}): for the rows a batch touched while
+ * dual-write is on, or for everything written after a write sequence number when dual-write is
+ * switched back on. Because the legacy table is only ever written from the rebuild, the two
+ * cannot disagree, whatever order the stat and business events arrived in.
+ */
+public final class LegacyRowRebuilder {
+
+    private static final String UPSERT_TAIL = """
+            ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_name) DO UPDATE
+            SET metric_value = EXCLUDED.metric_value,
+                business_metric_value = EXCLUDED.business_metric_value,
+                updated_at = EXCLUDED.updated_at
+            WHERE (l.metric_value, l.business_metric_value)
+                  IS DISTINCT FROM (EXCLUDED.metric_value, EXCLUDED.business_metric_value)
+            """;
+
+    static final String FOR_KEYS = """
+            INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
+                   (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
+            SELECT r.model_name, r.model_version, r.stat_date, r.slice_key, r.metric_name, r.metric_value,
+                   r.business_metric_value, now()
+            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[])
+                   AS k(model_name, model_version, stat_date, slice_key, metric_type, metric_key)
+            JOIN ml_monitoring.model_stats_daily_legacy_rebuilt r
+              ON r.model_name = k.model_name AND r.model_version = k.model_version AND r.stat_date = k.stat_date
+             AND r.slice_key = k.slice_key AND r.metric_type = k.metric_type AND r.metric_key = k.metric_key
+            """ + UPSERT_TAIL;
+
+    static final String SINCE_WRITE_SEQ = """
+            INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
+                   (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
+            SELECT r.model_name, r.model_version, r.stat_date, r.slice_key, r.metric_name, r.metric_value,
+                   r.business_metric_value, now()
+            FROM ml_monitoring.model_stats_daily_legacy_rebuilt r
+            WHERE EXISTS (
+                    SELECT 1 FROM ml_monitoring.model_stats_daily s
+                    WHERE s.write_seq > ? AND s.model_name = r.model_name AND s.model_version = r.model_version
+                      AND s.stat_date = r.stat_date AND s.slice_key = r.slice_key
+                      AND s.metric_type = r.metric_type AND s.metric_key = r.metric_key)
+               OR EXISTS (
+                    SELECT 1 FROM ml_monitoring.model_business_stats_daily b
+                    WHERE b.write_seq > ? AND b.model_name = r.model_name AND b.model_version = r.model_version
+                      AND b.stat_date = r.stat_date AND b.slice_key = r.slice_key
+                      AND b.metric_type = r.metric_type AND b.metric_key = r.metric_key)
+               OR EXISTS (
+                    SELECT 1 FROM ml_monitoring.business_withdrawals w
+                    WHERE w.write_seq > ? AND w.model_name = r.model_name AND w.model_version = r.model_version
+                      AND w.stat_date = r.stat_date AND w.slice_key = r.slice_key
+                      AND w.metric_type = r.metric_type AND w.metric_key = r.metric_key)
+            """ + UPSERT_TAIL;
+
+    private LegacyRowRebuilder() {
+    }
+
+    /** Rewrites the legacy rows of these row keys from the new tables; returns rows inserted or changed. */
+    public static int rebuild(Connection connection, Collection<Fact.RowKey> keys) throws SQLException {
+        if (keys.isEmpty()) {
+            return 0;
+        }
+        int n = keys.size();
+        String[] models = new String[n];
+        String[] versions = new String[n];
+        String[] dates = new String[n];
+        String[] slices = new String[n];
+        String[] types = new String[n];
+        String[] metricKeys = new String[n];
+        int i = 0;
+        for (Fact.RowKey key : keys) {
+            models[i] = key.modelName();
+            versions[i] = key.modelVersion();
+            dates[i] = key.statDate().toString();
+            slices[i] = key.sliceKey();
+            types[i] = key.metricType().name();
+            metricKeys[i] = key.metricKey();
+            i++;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(FOR_KEYS)) {
+            Array[] arrays = {
+                connection.createArrayOf("text", models), connection.createArrayOf("text", versions),
+                connection.createArrayOf("text", dates), connection.createArrayOf("text", slices),
+                connection.createArrayOf("text", types), connection.createArrayOf("text", metricKeys)
+            };
+            for (int p = 0; p < arrays.length; p++) {
+                statement.setArray(p + 1, arrays[p]);
+            }
+            return statement.executeUpdate();
+        }
+    }
+
+    /** Rewrites the legacy rows of every row written to the new tables after {@code writeSeq}. */
+    public static int rebuildSince(Connection connection, long writeSeq) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(SINCE_WRITE_SEQ)) {
+            statement.setLong(1, writeSeq);
+            statement.setLong(2, writeSeq);
+            statement.setLong(3, writeSeq);
+            return statement.executeUpdate();
+        }
+    }
+}

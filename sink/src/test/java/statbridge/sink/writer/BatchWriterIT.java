@@ -1,0 +1,195 @@
+package statbridge.sink.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import statbridge.catalog.CatalogEntry;
+import statbridge.sink.SinkDatabase;
+import statbridge.testing.PostgresServer;
+import statbridge.testing.RealInfrastructure;
+import statbridge.v2.MetricType;
+
+/** The batch transaction on a real PostgreSQL: later wins on every table, withdrawals, fencing, idempotence. */
+@ExtendWith(RealInfrastructure.class)
+class BatchWriterIT {
+
+    private static final LocalDate DAY = LocalDate.of(2025, 4, 26);
+    private static final TopicPartition STATS = new TopicPartition("model-stats.v2", 0);
+    private static final TopicPartition KPIS = new TopicPartition("model-business-stats.v2", 0);
+
+    private SinkDatabase db;
+    private final BatchWriter writer = new BatchWriter("test-sink");
+    private final Partitions partitions;
+    private long statOffset;
+    private long kpiOffset;
+    private final Map<TopicPartition, Long> stored = new java.util.HashMap<>();
+
+    BatchWriterIT(PostgresServer postgres) throws Exception {
+        db = SinkDatabase.create(postgres, "batch_writer");
+        partitions = new Partitions(db.database.dataSource());
+    }
+
+    @BeforeEach
+    void catalog() throws Exception {
+        db.addCatalog(List.of(CatalogEntry.of("accuracy", MetricType.ONLINE, "accuracy"),
+                CatalogEntry.of("churn_rate", MetricType.BUSINESS, "churn_rate"),
+                CatalogEntry.of("drift_feature_missing_rate", MetricType.DRIFT, "feature_missing_rate")));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    private Fact stat(String slice, String key, MetricType type, double value, long time) {
+        return new Fact(Fact.Kind.STAT, "IntentClassifier", "v4", DAY, slice, type, key, value, time, STATS.topic(), 0, statOffset++);
+    }
+
+    private Fact kpi(String slice, String key, MetricType type, Double value, long time) {
+        return new Fact(Fact.Kind.BUSINESS, "IntentClassifier", "v4", DAY, slice, type, key, value, time, KPIS.topic(), 0, kpiOffset++);
+    }
+
+    private BatchResult write(Fact... facts) throws Exception {
+        List<Fact> list = List.of(facts);
+        Map<TopicPartition, Batch.Offsets> offsets = new java.util.HashMap<>();
+        for (Fact fact : list) {
+            TopicPartition partition = new TopicPartition(fact.topic(), fact.partition());
+            offsets.merge(partition, new Batch.Offsets(stored.getOrDefault(partition, -1L), fact.offset() + 1),
+                    (a, b) -> new Batch.Offsets(a.expected(), Math.max(a.next(), b.next())));
+        }
+        partitions.ensureFor(list.stream().map(Fact::statDate).toList());
+        BatchResult result;
+        try (Connection connection = db.connection()) {
+            result = writer.write(connection, new Batch(list, List.of(), offsets));
+        }
+        offsets.forEach((p, o) -> stored.put(p, o.next()));
+        return result;
+    }
+
+    @Test
+    void theLaterPublishedStatWinsWhateverOrderItArrivesIn() throws Exception {
+        write(stat("ALL", "accuracy", MetricType.ONLINE, 0.90, 2_000));
+        write(stat("ALL", "accuracy", MetricType.ONLINE, 0.80, 1_000));
+        assertThat(db.stats()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|ONLINE|accuracy|0.9");
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|accuracy|0.9|null");
+
+        write(stat("ALL", "accuracy", MetricType.ONLINE, 0.95, 3_000));
+        assertThat(db.stats()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|ONLINE|accuracy|0.95");
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|accuracy|0.95|null");
+    }
+
+    @Test
+    void withEqualTimestampsTheLaterOffsetWinsSoBothPathsAgree() throws Exception {
+        write(stat("ALL", "accuracy", MetricType.ONLINE, 0.70, 5_000), stat("ALL", "accuracy", MetricType.ONLINE, 0.71, 5_000));
+        assertThat(db.stats()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|ONLINE|accuracy|0.71");
+    }
+
+    @Test
+    void aNullBusinessValueWithdrawsTheKpiAndAnOlderValueCannotBringItBack() throws Exception {
+        write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.031, 1_000), kpi("ALL", "churn_rate", MetricType.BUSINESS, 1250.0, 1_000));
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.031|1250");
+
+        BatchResult withdrawn = write(kpi("ALL", "churn_rate", MetricType.BUSINESS, null, 2_000));
+        assertThat(withdrawn.businessWithdrawn()).isEqualTo(1);
+        assertThat(db.business()).isEmpty();
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.031|null");
+
+        write(kpi("ALL", "churn_rate", MetricType.BUSINESS, 999.0, 1_500));
+        assertThat(db.business()).as("an older value arriving late").isEmpty();
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.031|null");
+
+        write(kpi("ALL", "churn_rate", MetricType.BUSINESS, 1300.0, 3_000));
+        assertThat(db.business()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|BUSINESS|churn_rate|1300");
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.031|1300");
+    }
+
+    @Test
+    void aKpiThatArrivesBeforeItsStatJoinsTheLegacyRowWhenTheStatComes() throws Exception {
+        write(kpi("country=PL", "churn_rate", MetricType.BUSINESS, 88.0, 1_000));
+        assertThat(db.business()).hasSize(1);
+        assertThat(db.legacy()).isEmpty();
+
+        write(stat("country=PL", "churn_rate", MetricType.BUSINESS, 0.04, 1_000));
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|country=PL|churn_rate|0.04|88");
+    }
+
+    @Test
+    void theLegacyNameComesFromTheCatalog() throws Exception {
+        write(stat("ALL", "feature_missing_rate", MetricType.DRIFT, 0.02, 1_000));
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|drift_feature_missing_rate|0.02|null");
+    }
+
+    @Test
+    void withDualWriteOffTheLegacyTableIsNotWritten() throws Exception {
+        db.execute("UPDATE ml_monitoring.dual_write_state SET mode = 'OFF'");
+        BatchResult result = write(stat("ALL", "accuracy", MetricType.ONLINE, 0.5, 1_000));
+        assertThat(result.dualWrite()).isFalse();
+        assertThat(result.legacyRows()).isZero();
+        assertThat(db.stats()).hasSize(1);
+        assertThat(db.legacy()).isEmpty();
+    }
+
+    @Test
+    void offsetsAreStoredWithTheRowsAndAStaleWriterIsFencedOff() throws Exception {
+        write(stat("ALL", "accuracy", MetricType.ONLINE, 0.5, 1_000), stat("A", "accuracy", MetricType.ONLINE, 0.6, 1_000));
+        assertThat(db.offsets("test-sink")).containsExactly(Map.entry("model-stats.v2/0", 2L));
+
+        Fact late = new Fact(Fact.Kind.STAT, "IntentClassifier", "v4", DAY, "B", MetricType.ONLINE, "accuracy", 0.7, 1_000,
+                STATS.topic(), 0, 2);
+        try (Connection connection = db.connection()) {
+            assertThatThrownBy(() -> writer.write(connection, new Batch(List.of(late), List.of(),
+                    Map.of(STATS, new Batch.Offsets(-1, 3)))))
+                    .isInstanceOf(FencedException.class).hasMessageContaining("model-stats.v2-0");
+        }
+        assertThat(db.stats()).hasSize(2);
+        assertThat(db.offsets("test-sink")).containsExactly(Map.entry("model-stats.v2/0", 2L));
+    }
+
+    @Test
+    void writingTheSameRecordsAgainChangesNothing() throws Exception {
+        Fact first = stat("ALL", "accuracy", MetricType.ONLINE, 0.5, 1_000);
+        Fact kpi = kpi("ALL", "accuracy", MetricType.ONLINE, 7.0, 1_000);
+        write(first, kpi);
+        List<String> before = new ArrayList<>(db.rows("SELECT * FROM ml_monitoring.model_stats_daily_legacy"));
+        stored.clear();
+        db.execute("DELETE FROM ml_monitoring.sink_offsets");
+
+        BatchResult again;
+        try (Connection connection = db.connection()) {
+            again = writer.write(connection, new Batch(List.of(first, kpi), List.of(),
+                    Map.of(STATS, new Batch.Offsets(-1, first.offset() + 1), KPIS, new Batch.Offsets(-1, kpi.offset() + 1))));
+        }
+        assertThat(again.statRows()).isZero();
+        assertThat(again.businessRows()).isZero();
+        assertThat(again.legacyRows()).isZero();
+        assertThat(db.rows("SELECT * FROM ml_monitoring.model_stats_daily_legacy")).isEqualTo(before);
+    }
+
+    @Test
+    void sqlLookingStringsAreStoredVerbatim() throws Exception {
+        String slice = "country=PL'); DROP TABLE ml_monitoring.model_stats_daily; --";
+        db.addCatalog(List.of(CatalogEntry.of("x\"; DELETE FROM t; --", MetricType.ONLINE, "k' OR '1'='1")));
+        write(stat(slice, "k' OR '1'='1", MetricType.ONLINE, 1.0, 1_000));
+        assertThat(db.stats()).containsExactly("IntentClassifier|v4|2025-04-26|" + slice + "|ONLINE|k' OR '1'='1|1");
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|" + slice + "|x\"; DELETE FROM t; --|1|null");
+    }
+
+    @Test
+    void rowsLandInMonthlyPartitions() throws Exception {
+        write(new Fact(Fact.Kind.STAT, "m", "v1", LocalDate.of(2031, 2, 3), "ALL", MetricType.ONLINE, "accuracy", 0.5, 1, STATS.topic(), 0, statOffset++));
+        assertThat(db.rows("SELECT tableoid::regclass::text FROM ml_monitoring.model_stats_daily"))
+                .containsExactly("ml_monitoring.model_stats_daily_2031_02");
+        assertThat(db.rows("SELECT tableoid::regclass::text FROM ml_monitoring.model_stats_daily_legacy"))
+                .containsExactly("ml_monitoring.model_stats_daily_legacy_2031_02");
+    }
+}
