@@ -7,7 +7,7 @@ import java.sql.SQLException;
 import java.util.Collection;
 
 /**
- * Writes legacy rows as the rebuild from the new tables says they are
+ * Writes legacy rows as the rebuild from the new tables says they are, bookkeeping included
  * ({@code ml_monitoring.model_stats_daily_legacy_rebuilt}): for the rows a batch touched while
  * dual-write is on, or for everything written after a write sequence number when dual-write is
  * switched back on. Because the legacy table is only ever written from the rebuild, the two
@@ -20,15 +20,15 @@ public final class LegacyRowRebuilder {
             SET metric_value = EXCLUDED.metric_value,
                 business_metric_value = EXCLUDED.business_metric_value,
                 updated_at = EXCLUDED.updated_at
-            WHERE (l.metric_value, l.business_metric_value)
-                  IS DISTINCT FROM (EXCLUDED.metric_value, EXCLUDED.business_metric_value)
+            WHERE (l.metric_value, l.business_metric_value, l.updated_at)
+                  IS DISTINCT FROM (EXCLUDED.metric_value, EXCLUDED.business_metric_value, EXCLUDED.updated_at)
             """;
 
     static final String FOR_KEYS = """
             INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
                    (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
             SELECT r.model_name, r.model_version, r.stat_date, r.slice_key, r.metric_name, r.metric_value,
-                   r.business_metric_value, now()
+                   r.business_metric_value, r.updated_at
             FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[])
                    AS k(model_name, model_version, stat_date, slice_key, metric_type, metric_key)
             JOIN ml_monitoring.model_stats_daily_legacy_rebuilt r
@@ -40,7 +40,7 @@ public final class LegacyRowRebuilder {
             INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
                    (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
             SELECT r.model_name, r.model_version, r.stat_date, r.slice_key, r.metric_name, r.metric_value,
-                   r.business_metric_value, now()
+                   r.business_metric_value, r.updated_at
             FROM ml_monitoring.model_stats_daily_legacy_rebuilt r
             WHERE EXISTS (
                     SELECT 1 FROM ml_monitoring.model_stats_daily s
