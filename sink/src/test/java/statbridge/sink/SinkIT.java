@@ -38,6 +38,12 @@ class SinkIT {
 
     /** Publishes a realistic mixed stream and records it in the model; returns how many events. */
     static int publish(SinkFixture fixture, PublishedModel model, int rows, long seed) {
+        return publish(fixture, model, rows, seed, producer -> { });
+    }
+
+    /** As {@link #publish(SinkFixture, PublishedModel, int, long)}, calling {@code pace} after every 50 rows. */
+    static int publish(SinkFixture fixture, PublishedModel model, int rows, long seed,
+            java.util.function.Consumer<KafkaProducer<byte[], byte[]>> pace) {
         Random random = new Random(seed);
         long time = 1_745_000_000_000L;
         int events = 0;
@@ -60,6 +66,9 @@ class SinkIT {
                     model.stat(row, value, at);
                     model.business(row, kpi, at);
                     events += 2;
+                }
+                if (i % 50 == 49) {
+                    pace.accept(producer);
                 }
             }
             producer.flush();

@@ -1,0 +1,55 @@
+package statbridge.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import statbridge.catalog.MetricCatalog;
+import statbridge.registry.server.SchemaRegistryServer;
+import statbridge.testing.KafkaBroker;
+import statbridge.testing.PostgresServer;
+import statbridge.testing.RealInfrastructure;
+
+/** PostgreSQL stopped and restarted while the sink writes: it retries, resumes, and the tables are exact. */
+@ExtendWith(RealInfrastructure.class)
+class PostgresOutageIT {
+
+    @Test
+    void theSinkRidesOutAPostgresRestartMidStream(KafkaBroker kafka, SchemaRegistryServer registry, PostgresServer postgres)
+            throws Exception {
+        try (SinkFixture fixture = new SinkFixture(kafka, registry, postgres, "sink-outage")) {
+            fixture.seedCatalog(SinkIT.CATALOG);
+            fixture.settings.put("sink.batch.max.records", "300");
+            PublishedModel model = new PublishedModel();
+            SinkIT.publish(fixture, model, 1_500, 5);
+
+            try (SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry())) {
+                sink.start();
+                assertThat(sink.awaitAssignment(Duration.ofMinutes(1))).isTrue();
+                long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+                while (fixture.db.offsets(fixture.settings.get("sink.group.id")).isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+
+                postgres.stop();
+                SinkIT.publish(fixture, model, 1_500, 6);
+                long retryDeadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+                while (sink.state() != SinkApp.State.RETRYING && System.nanoTime() < retryDeadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(sink.state()).as("the sink notices the outage").isEqualTo(SinkApp.State.RETRYING);
+                Thread.sleep(3_000);
+                postgres.restart();
+
+                fixture.awaitCaughtUp(Duration.ofMinutes(2));
+                assertThat(sink.state()).isEqualTo(SinkApp.State.RUNNING);
+                assertThat(sink.metrics().retryCount()).isPositive();
+                assertThat(fixture.db.stats()).isEqualTo(model.stats());
+                assertThat(fixture.db.business()).isEqualTo(model.business());
+                assertThat(fixture.db.legacy()).isEqualTo(model.legacy(MetricCatalog.of(SinkIT.CATALOG)));
+            }
+        }
+    }
+}
