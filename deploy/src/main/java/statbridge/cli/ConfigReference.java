@@ -16,6 +16,7 @@ public final class ConfigReference {
     public static List<Setting> settings() {
         List<Setting> all = new ArrayList<>(CommonSettings.all());
         all.addAll(PipelineSettings.all());
+        all.addAll(statbridge.sink.SinkSettings.all());
         return all;
     }
 

@@ -13,7 +13,7 @@ final class FailureHandler implements CommandLine.IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
-        commandLine.getErr().println("statbridge " + commandLine.getCommandName() + ": " + describe(e));
+        commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
         if ("1".equals(System.getenv("STATBRIDGE_DEBUG"))) {
             e.printStackTrace(commandLine.getErr());
         }
@@ -27,6 +27,15 @@ final class FailureHandler implements CommandLine.IExecutionExceptionHandler {
         if (e instanceof RegistryUnavailableException) {
             return "cannot reach the schema registry: " + e.getMessage();
         }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
+        StringBuilder message = new StringBuilder(e.getMessage() == null ? e.toString() : e.getMessage());
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
+                message.append(": ").append(cause.getMessage());
+            }
+        }
+        if (e instanceof java.sql.SQLException) {
+            message.insert(0, "PostgreSQL: ");
+        }
+        return message.toString();
     }
 }

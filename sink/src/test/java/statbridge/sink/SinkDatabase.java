@@ -32,6 +32,11 @@ public final class SinkDatabase implements AutoCloseable {
         return new SinkDatabase(url, database);
     }
 
+    /** A database that exists already (not migrated again). */
+    public static SinkDatabase attach(String jdbcUrl) {
+        return new SinkDatabase(jdbcUrl, Database.open(DatabaseConfig.of(jdbcUrl), "test-attach"));
+    }
+
     public Connection connection() throws SQLException {
         return database.dataSource().getConnection();
     }
