@@ -55,6 +55,9 @@ public final class KafkaBroker implements AutoCloseable {
                 .setConfigProp("share.coordinator.state.topic.min.isr", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("auto.create.topics.enable", "false")
+                // Tests publish with historical record timestamps; the default 7-day retention would
+                // delete those segments at the first retention check, mid-test.
+                .setConfigProp("log.retention.ms", "-1")
                 .build();
         kit.format();
         kit.startup();

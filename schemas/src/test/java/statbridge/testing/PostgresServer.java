@@ -20,23 +20,38 @@ public final class PostgresServer implements AutoCloseable {
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
     private final Path dataDirectory;
+    private final java.util.Map<String, String> serverConfig;
     private EmbeddedPostgres postgres;
     private int port;
 
-    private PostgresServer(Path dataDirectory) {
+    private PostgresServer(Path dataDirectory, java.util.Map<String, String> serverConfig) {
         this.dataDirectory = dataDirectory;
+        this.serverConfig = serverConfig;
     }
 
-    /** Initialises a fresh data directory and starts the server. */
+    /** Initialises a fresh data directory and starts the server (fsync off: fast, for tests). */
     public static PostgresServer start() throws IOException {
-        PostgresServer server = new PostgresServer(Files.createTempDirectory("statbridge-pg-"));
-        server.postgres = EmbeddedPostgres.builder()
-                .setDataDirectory(server.dataDirectory)
-                .setCleanDataDirectory(false)
-                .setServerConfig("max_connections", "200")
-                .start();
+        return start(java.util.Map.of());
+    }
+
+    /**
+     * Starts a server with extra settings, e.g. {@code fsync=on, synchronous_commit=on} for
+     * benchmarks whose figures must mean durable writes.
+     */
+    public static PostgresServer start(java.util.Map<String, String> settings) throws IOException {
+        PostgresServer server = new PostgresServer(Files.createTempDirectory("statbridge-pg-"), settings);
+        server.postgres = server.builder().start();
         server.port = server.postgres.getPort();
         return server;
+    }
+
+    private EmbeddedPostgres.Builder builder() {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDirectory)
+                .setCleanDataDirectory(false)
+                .setServerConfig("max_connections", "200");
+        serverConfig.forEach(builder::setServerConfig);
+        return builder;
     }
 
     public int port() {
@@ -69,12 +84,7 @@ public final class PostgresServer implements AutoCloseable {
     /** Starts the server again on the same port with the same data. */
     public synchronized void restart() throws IOException {
         stop();
-        postgres = EmbeddedPostgres.builder()
-                .setDataDirectory(dataDirectory)
-                .setCleanDataDirectory(false)
-                .setPort(port)
-                .setServerConfig("max_connections", "200")
-                .start();
+        postgres = builder().setPort(port).start();
     }
 
     @Override

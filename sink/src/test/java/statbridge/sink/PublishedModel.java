@@ -71,4 +71,18 @@ public final class PublishedModel {
         rows.sort(null);
         return rows;
     }
+
+    /** Fails with a compact difference (counts and the first rows on each side) when the table is not exactly as expected. */
+    public static void assertSameRows(String table, List<String> actual, List<String> expected) {
+        if (actual.equals(expected)) {
+            return;
+        }
+        java.util.Set<String> inTable = new java.util.TreeSet<>(actual);
+        java.util.Set<String> wanted = new java.util.TreeSet<>(expected);
+        List<String> unexpected = inTable.stream().filter(r -> !wanted.contains(r)).limit(10).toList();
+        List<String> missing = wanted.stream().filter(r -> !inTable.contains(r)).limit(10).toList();
+        throw new AssertionError(table + " differs from the model: " + actual.size() + " rows, expected " + expected.size()
+                + (actual.size() != inTable.size() ? " (the table has duplicates)" : "")
+                + "\n  not expected: " + unexpected + "\n  missing: " + missing);
+    }
 }

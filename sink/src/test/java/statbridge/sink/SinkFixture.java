@@ -95,7 +95,13 @@ public final class SinkFixture implements AutoCloseable {
     }
 
     public KafkaProducer<byte[], byte[]> producer() {
+        return producer(Map.of());
+    }
+
+    /** A producer of raw bytes with extra settings (e.g. batching for bulk loads). */
+    public KafkaProducer<byte[], byte[]> producer(Map<String, Object> extra) {
         Map<String, Object> config = kafka.producerConfig();
+        config.putAll(extra);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new KafkaProducer<>(config);

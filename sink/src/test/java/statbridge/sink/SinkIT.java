@@ -28,9 +28,9 @@ import statbridge.v2.ModelStat;
 
 /** The sink on a real broker and a real PostgreSQL: exactly the expected rows in all three tables. */
 @ExtendWith(RealInfrastructure.class)
-class SinkIT {
+public class SinkIT {
 
-    static final List<CatalogEntry> CATALOG = List.of(
+    public static final List<CatalogEntry> CATALOG = List.of(
             CatalogEntry.of("accuracy", MetricType.ONLINE, "accuracy"),
             CatalogEntry.of("churn_rate", MetricType.BUSINESS, "churn_rate"),
             CatalogEntry.of("psi_country", MetricType.DRIFT, "psi_country"),
@@ -98,9 +98,9 @@ class SinkIT {
                 sink.start();
                 fixture.awaitCaughtUp(Duration.ofMinutes(2));
 
-                assertThat(fixture.db.stats()).isEqualTo(model.stats());
-                assertThat(fixture.db.business()).isEqualTo(model.business());
-                assertThat(fixture.db.legacy()).isEqualTo(model.legacy(MetricCatalog.of(CATALOG)));
+                PublishedModel.assertSameRows("model_stats_daily", fixture.db.stats(), model.stats());
+                PublishedModel.assertSameRows("model_business_stats_daily", fixture.db.business(), model.business());
+                PublishedModel.assertSameRows("model_stats_daily_legacy", fixture.db.legacy(), model.legacy(MetricCatalog.of(CATALOG)));
                 assertThat(fixture.db.rows("SELECT metric_name FROM ml_monitoring.metric_catalog"))
                         .containsExactlyInAnyOrder("accuracy", "churn_rate", "psi_country", "kpi_revenue");
                 Map<String, Integer> reasons = new TreeMap<>();

@@ -1,0 +1,188 @@
+package statbridge.sink.bench;
+
+import java.io.File;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+import statbridge.registry.server.SchemaRegistryServer;
+import statbridge.sink.SinkFixture;
+import statbridge.sink.SinkIT;
+import statbridge.sink.SinkMain;
+import statbridge.sink.dualwrite.DualWriteSwitch;
+import statbridge.testing.KafkaBroker;
+import statbridge.testing.PostgresServer;
+import statbridge.testing.RealInfrastructure;
+import statbridge.v2.BusinessStat;
+import statbridge.v2.MetricType;
+import statbridge.v2.ModelStat;
+
+/**
+ * P2: rows written per second by the sink (a separate JVM, heap capped at 512 MB) draining
+ * 1,000,000 v2 events already in Kafka, with dual-write on and then off, against the ceiling of
+ * {@code COPY FROM STDIN} of as many rows into a table of the same shape, on the same PostgreSQL
+ * (fsync and synchronous_commit on), in the same run.
+ *
+ * <p>Run: {@code mvn -B -Pbench -pl sink -am verify -Dit.test=SinkThroughputBenchmark}
+ * ({@code -Dbench.events=N} for another number of events).
+ */
+@ExtendWith(RealInfrastructure.class)
+class SinkThroughputBenchmark {
+
+    private static final int EVENTS = Integer.getInteger("bench.events", 1_000_000);
+
+    @Test
+    void sinkAgainstCopyCeiling(KafkaBroker kafka, SchemaRegistryServer registry) throws Exception {
+        try (PostgresServer postgres = PostgresServer.start(Map.of("fsync", "on", "synchronous_commit", "on",
+                "shared_buffers", "512MB", "max_wal_size", "4GB"))) {
+            SinkFixture on = new SinkFixture(kafka, registry, postgres, "bench-on");
+            on.seedCatalog(SinkIT.CATALOG);
+            produce(on);
+
+            Run dualWriteOn = drain(on, "on");
+            SinkFixture off = new SinkFixture(kafka, registry, postgres, "bench-off");
+            off.settings.put("topic.v2", on.topic("topic.v2"));
+            off.settings.put("topic.business.v2", on.topic("topic.business.v2"));
+            off.settings.put("topic.catalog", on.topic("topic.catalog"));
+            new DualWriteSwitch(off.db.database.dataSource()).off("benchmark", "measure dual-write off", false);
+            Run dualWriteOff = drain(off, "off");
+            double copy = copyCeiling(postgres, dualWriteOn.rows());
+
+            String report = String.format(Locale.ROOT, """
+                    P2 sink, dual-write on  | %,.0f rows/s (%,d rows in %.1f s; %,.0f events/s) | COPY ceiling %,.0f rows/s | ratio %.2f | target >= 0.50
+                    P2 sink, dual-write off | %,.0f rows/s (%,d rows in %.1f s; %,.0f events/s) | COPY ceiling %,.0f rows/s | ratio %.2f | (information)
+                    P2 sink heap: -Xmx512m; peak RSS of the sink process %d MB (on), %d MB (off)
+                    """,
+                    dualWriteOn.rowsPerSecond(), dualWriteOn.rows(), dualWriteOn.seconds(), EVENTS / dualWriteOn.seconds(), copy,
+                    dualWriteOn.rowsPerSecond() / copy,
+                    dualWriteOff.rowsPerSecond(), dualWriteOff.rows(), dualWriteOff.seconds(), EVENTS / dualWriteOff.seconds(), copy,
+                    dualWriteOff.rowsPerSecond() / copy, dualWriteOn.peakRssMb(), dualWriteOff.peakRssMb());
+            System.out.print(report);
+            Path out = Path.of("target", "bench", "P2-sink.txt");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, report);
+            on.close();
+            off.close();
+        }
+    }
+
+    /** Half stats, half business stats (a quarter of them withdrawals), over realistic keys. */
+    private static void produce(SinkFixture fixture) {
+        List<String> metrics = List.of("accuracy", "churn_rate", "psi_country", "revenue");
+        List<MetricType> types = List.of(MetricType.ONLINE, MetricType.BUSINESS, MetricType.DRIFT, MetricType.BUSINESS);
+        Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        try (KafkaProducer<byte[], byte[]> producer = fixture.producer(tuning)) {
+            for (int i = 0; i < EVENTS / 2; i++) {
+                int m = (i / 10) % metrics.size(); // with model, day and slice below: every row distinct
+                String model = "Model" + (i % 10);
+                LocalDate day = LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365);
+                String slice = "segment=" + (i / 14_600);
+                long at = 1_700_000_000_000L + i;
+                fixture.send(producer, new ModelStat(model, "v1", day, slice, types.get(m), metrics.get(m), i / 1000.0), at);
+                fixture.send(producer, new BusinessStat(model, "v1", day, slice, types.get(m), metrics.get(m),
+                        i % 4 == 0 ? null : i / 10.0), at);
+            }
+            producer.flush();
+        }
+    }
+
+    private record Run(long rows, double seconds, long peakRssMb) {
+        double rowsPerSecond() {
+            return rows / seconds;
+        }
+    }
+
+    private static Run drain(SinkFixture fixture, String name) throws Exception {
+        fixture.settings.put("sink.partitions.ahead.months", "0");
+        Path config = fixture.writeConfig();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        File log = Path.of("target", "bench-sink-" + name + ".log").toFile();
+        Process sink = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                SinkMain.class.getName(), config.toString()).redirectErrorStream(true).redirectOutput(log).start();
+        try {
+            String group = fixture.settings.get("sink.group.id");
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+            while (fixture.db.offsets(group).isEmpty()) {
+                if (System.nanoTime() > deadline || !sink.isAlive()) {
+                    throw new IllegalStateException("the sink did not start; see " + log);
+                }
+                Thread.sleep(20);
+            }
+            long start = System.nanoTime();
+            long peakRss = 0;
+            while (fixture.unconsumed() > 0) {
+                if (System.nanoTime() > deadline || !sink.isAlive()) {
+                    throw new IllegalStateException("the sink did not finish; see " + log);
+                }
+                peakRss = Math.max(peakRss, rssMb(sink.pid()));
+                Thread.sleep(500);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long rows = Long.parseLong(fixture.db.rows("SELECT (SELECT count(*) FROM ml_monitoring.model_stats_daily) "
+                    + "+ (SELECT count(*) FROM ml_monitoring.model_business_stats_daily) "
+                    + "+ (SELECT count(*) FROM ml_monitoring.business_withdrawals) "
+                    + "+ (SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy)").get(0));
+            return new Run(rows, seconds, Math.max(peakRss, rssMb(sink.pid())));
+        } finally {
+            sink.destroy();
+            sink.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long rssMb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (Exception e) {
+            // the process has ended
+        }
+        return 0;
+    }
+
+    /** COPY FROM STDIN of {@code rows} rows into a table shaped like model_stats_daily, 5,000 a transaction. */
+    private static double copyCeiling(PostgresServer postgres, long rows) throws Exception {
+        String url = postgres.createDatabase("copy_ceiling");
+        try (Connection connection = DriverManager.getConnection(url)) {
+            try (Statement ddl = connection.createStatement()) {
+                ddl.execute("""
+                        CREATE TABLE stats (model_name text, model_version text, stat_date date, slice_key text,
+                                            metric_type text, metric_key text, metric_value double precision,
+                                            PRIMARY KEY (model_name, model_version, stat_date, slice_key, metric_type, metric_key))
+                        """);
+            }
+            connection.setAutoCommit(false);
+            CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
+            long start = System.nanoTime();
+            StringBuilder chunk = new StringBuilder();
+            for (long i = 0; i < rows; i++) {
+                chunk.append("Model").append(i % 10).append("\tv1\t").append(LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365))
+                        .append("\tsegment=").append(i).append("\tONLINE\taccuracy\t")
+                        .append(i / 1000.0).append('\n');
+                if (i % 5_000 == 4_999 || i == rows - 1) {
+                    copy.copyIn("COPY stats FROM STDIN", new StringReader(chunk.toString()));
+                    connection.commit();
+                    chunk.setLength(0);
+                }
+            }
+            return rows / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+}
