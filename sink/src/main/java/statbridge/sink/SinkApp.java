@@ -61,6 +61,7 @@ import statbridge.sink.writer.BatchWriter;
 import statbridge.sink.writer.Fact;
 import statbridge.sink.writer.FencedException;
 import statbridge.sink.writer.Partitions;
+import statbridge.sink.writer.StatisticsKeeper;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.ModelStat;
 
@@ -101,6 +102,7 @@ public final class SinkApp implements AutoCloseable {
     private Partitions partitions;
     private BatchWriter writer;
     private DualWriteSwitch dualWrite;
+    private StatisticsKeeper statistics;
     private SchemaRegistryClient registry;
     private AvroDeserializer<ModelStat> statReader;
     private AvroDeserializer<BusinessStat> businessReader;
@@ -135,6 +137,7 @@ public final class SinkApp implements AutoCloseable {
         partitions = new Partitions(database.dataSource());
         writer = new BatchWriter(config.groupId());
         dualWrite = new DualWriteSwitch(database.dataSource());
+        statistics = new StatisticsKeeper(database.dataSource());
         retryUntilDone("prepare the database", () -> {
             if (config.migrateOnStart()) {
                 int applied = database.migrate();
@@ -234,14 +237,22 @@ public final class SinkApp implements AutoCloseable {
             try {
                 catalog.poll();
                 Prepared prepared = prepare(catalog);
+                long decoded = System.nanoTime();
                 sendDeadLetters(deadLetters, prepared.deadLetters());
                 partitions.ensureFor(prepared.dates());
                 Batch batch = new Batch(prepared.facts(), catalog.pendingForDatabase(), prepared.offsets());
+                long prepared2 = System.nanoTime();
                 BatchResult result;
                 try (Connection connection = database.dataSource().getConnection()) {
                     result = writer.write(connection, batch);
                 }
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("batch of {} record(s): decode {} ms, dead letters and partitions {} ms, transaction {} ms; rows {}",
+                            buffer.size(), (decoded - started) / 1_000_000, (prepared2 - decoded) / 1_000_000,
+                            (System.nanoTime() - prepared2) / 1_000_000, result);
+                }
                 catalog.persisted(batch.newCatalogEntries());
+                statistics.written(result.total());
                 Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
                 prepared.offsets().forEach((partition, range) -> {
                     storedOffsets.put(partition, range.next());
@@ -559,6 +570,9 @@ public final class SinkApp implements AutoCloseable {
         }
         if (registry != null) {
             registry.close();
+        }
+        if (statistics != null) {
+            statistics.close();
         }
         if (database != null) {
             database.close();

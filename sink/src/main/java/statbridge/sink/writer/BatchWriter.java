@@ -90,6 +90,8 @@ public final class BatchWriter {
             WHERE o.next_offset = ?
             """;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchWriter.class);
+
     private final String consumerGroup;
 
     public BatchWriter(String consumerGroup) {
@@ -122,9 +124,12 @@ public final class BatchWriter {
             for (Fact fact : business) {
                 (fact.value() == null ? withdrawals : values).add(fact);
             }
+            long t0 = System.nanoTime();
             int statRows = upsert(connection, UPSERT_STATS, stats, writeSeq);
+            long t1 = System.nanoTime();
             int withdrawn = withdraw(connection, withdrawals, writeSeq);
             int businessRows = upsert(connection, UPSERT_BUSINESS, values, writeSeq);
+            long t2 = System.nanoTime();
             int legacyRows = 0;
             if (dualWrite) {
                 Set<Fact.RowKey> touched = new LinkedHashSet<>();
@@ -132,8 +137,13 @@ public final class BatchWriter {
                 business.forEach(f -> touched.add(f.rowKey()));
                 legacyRows = LegacyRowRebuilder.rebuild(connection, touched);
             }
+            long t3 = System.nanoTime();
             storeOffsets(connection, batch.offsets());
             connection.commit();
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("statements: stats {} ms, business {} ms, legacy {} ms, offsets and commit {} ms",
+                        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
+            }
             return new BatchResult(statRows, businessRows, withdrawn, legacyRows, dualWrite, writeSeq);
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(connection);

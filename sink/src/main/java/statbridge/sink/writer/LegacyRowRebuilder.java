@@ -24,16 +24,30 @@ public final class LegacyRowRebuilder {
                   IS DISTINCT FROM (EXCLUDED.metric_value, EXCLUDED.business_metric_value, EXCLUDED.updated_at)
             """;
 
+    /**
+     * The rebuild for the keys of a batch. It computes what {@code model_stats_daily_legacy_rebuilt}
+     * says (the same joins), written so that every key drives its own primary-key lookups: the
+     * {@code OFFSET 0} fences keep the planner from flattening the lookups into a join order that
+     * probes the indexes by (type, key) only, which it picks when statistics call the tables tiny.
+     */
     static final String FOR_KEYS = """
             INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
                    (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
-            SELECT r.model_name, r.model_version, r.stat_date, r.slice_key, r.metric_name, r.metric_value,
-                   r.business_metric_value, r.updated_at
+            SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, c.metric_name, s.metric_value,
+                   b.business_metric_value, GREATEST(s.updated_at, b.updated_at)
             FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[])
                    AS k(model_name, model_version, stat_date, slice_key, metric_type, metric_key)
-            JOIN ml_monitoring.model_stats_daily_legacy_rebuilt r
-              ON r.model_name = k.model_name AND r.model_version = k.model_version AND r.stat_date = k.stat_date
-             AND r.slice_key = k.slice_key AND r.metric_type = k.metric_type AND r.metric_key = k.metric_key
+            JOIN ml_monitoring.metric_catalog c ON c.metric_type = k.metric_type AND c.metric_key = k.metric_key
+            CROSS JOIN LATERAL (
+                SELECT s.metric_value, s.updated_at FROM ml_monitoring.model_stats_daily s
+                WHERE s.model_name = k.model_name AND s.model_version = k.model_version AND s.stat_date = k.stat_date
+                  AND s.slice_key = k.slice_key AND s.metric_type = k.metric_type AND s.metric_key = k.metric_key
+                OFFSET 0) s
+            LEFT JOIN LATERAL (
+                SELECT b.business_metric_value, b.updated_at FROM ml_monitoring.model_business_stats_daily b
+                WHERE b.model_name = k.model_name AND b.model_version = k.model_version AND b.stat_date = k.stat_date
+                  AND b.slice_key = k.slice_key AND b.metric_type = k.metric_type AND b.metric_key = k.metric_key
+                OFFSET 0) b ON true
             """ + UPSERT_TAIL;
 
     static final String SINCE_WRITE_SEQ = """
