@@ -2,11 +2,10 @@ package statbridge.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.Callable;
-import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import statbridge.config.Configuration;
+import statbridge.operations.ComponentRunner;
 import statbridge.operations.OperationsServer;
 import statbridge.pipeline.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
@@ -30,24 +29,8 @@ final class PipelineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Configuration configuration = connection.resolve();
-        PipelineConfig config = PipelineConfig.from(configuration);
         PrometheusMeterRegistry registry = OperationsServer.newRegistry();
-        PipelineApp app = new PipelineApp(config, registry);
-        OperationsServer operations = metricsPort < 0 ? null : OperationsServer.start("0.0.0.0", metricsPort, registry, () -> {
-            KafkaStreams.State state = app.state();
-            return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING
-                    ? OperationsServer.Health.up(state.name())
-                    : OperationsServer.Health.down(String.valueOf(state));
-        });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            if (operations != null) {
-                operations.close();
-            }
-        }, "pipeline-shutdown"));
-        app.start();
-        app.awaitStopped();
-        return app.state() == KafkaStreams.State.ERROR ? ExitCodes.PROBLEM : ExitCodes.OK;
+        PipelineApp app = new PipelineApp(PipelineConfig.from(connection.resolve()), registry);
+        return ComponentRunner.run(app, registry, metricsPort) ? ExitCodes.OK : ExitCodes.PROBLEM;
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import statbridge.operations.ComponentRunner;
 import statbridge.operations.OperationsServer;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkConfig;
@@ -29,21 +30,8 @@ final class SinkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SinkConfig config = SinkConfig.from(connection.resolve());
         PrometheusMeterRegistry registry = OperationsServer.newRegistry();
-        SinkApp app = new SinkApp(config, registry);
-        OperationsServer operations = metricsPort < 0 ? null : OperationsServer.start("0.0.0.0", metricsPort, registry, () ->
-                app.state() == SinkApp.State.RUNNING
-                        ? OperationsServer.Health.up(app.state().name())
-                        : OperationsServer.Health.down(app.state() + (app.stateDetail().isEmpty() ? "" : ": " + app.stateDetail())));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            if (operations != null) {
-                operations.close();
-            }
-        }, "sink-shutdown"));
-        app.start();
-        app.awaitStopped();
-        return app.state() == SinkApp.State.FAILED ? ExitCodes.PROBLEM : ExitCodes.OK;
+        SinkApp app = new SinkApp(SinkConfig.from(connection.resolve()), registry);
+        return ComponentRunner.run(app, registry, metricsPort) ? ExitCodes.OK : ExitCodes.PROBLEM;
     }
 }

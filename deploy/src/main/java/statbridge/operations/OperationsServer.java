@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import statbridge.runtime.Component.Health;
 
 /**
  * The HTTP port a running component exposes: {@code GET /metrics} in the Prometheus text format
@@ -20,17 +21,6 @@ import org.slf4j.LoggerFactory;
 public final class OperationsServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OperationsServer.class);
-
-    /** Whether a component can do its work, and if not why. */
-    public record Health(boolean up, String detail) {
-        public static Health up(String detail) {
-            return new Health(true, detail);
-        }
-
-        public static Health down(String detail) {
-            return new Health(false, detail);
-        }
-    }
 
     private final HttpServer http;
     private final PrometheusMeterRegistry registry;

@@ -16,6 +16,7 @@ import statbridge.config.Secrets;
 import statbridge.pipeline.topology.UpcastTopology;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
+import statbridge.runtime.Component;
 import statbridge.topics.TopicCreator;
 
 /**
@@ -23,7 +24,7 @@ import statbridge.topics.TopicCreator;
  * {@code exactly_once_v2}, replaces a stream thread that dies of a transient failure (a registry
  * outage, say) after a pause, and closes cleanly.
  */
-public final class PipelineApp implements AutoCloseable {
+public final class PipelineApp implements Component {
 
     private static final Logger LOG = LoggerFactory.getLogger(PipelineApp.class);
     private static final Duration THREAD_REPLACEMENT_PAUSE = Duration.ofSeconds(1);
@@ -45,6 +46,7 @@ public final class PipelineApp implements AutoCloseable {
     }
 
     /** Starts the pipeline; returns at once. */
+    @Override
     public synchronized void start() {
         if (config.createTopics()) {
             TopicCreator.ensure(config.streams(), List.of(
@@ -87,6 +89,19 @@ public final class PipelineApp implements AutoCloseable {
         return streams == null ? null : streams.state();
     }
 
+    /** Up while Kafka Streams is running or rebalancing. */
+    @Override
+    public Health health() {
+        KafkaStreams.State now = state();
+        return now == KafkaStreams.State.RUNNING || now == KafkaStreams.State.REBALANCING
+                ? Health.up(now.name()) : Health.down(String.valueOf(now));
+    }
+
+    @Override
+    public boolean failed() {
+        return state() == KafkaStreams.State.ERROR;
+    }
+
     /** Waits until every partition is assigned and processing. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -103,6 +118,7 @@ public final class PipelineApp implements AutoCloseable {
     }
 
     /** Blocks until the pipeline stops (closed, or failed for good). */
+    @Override
     public void awaitStopped() throws InterruptedException {
         closed.await();
     }

@@ -2,7 +2,6 @@ package statbridge.registry;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.Schema;
@@ -13,7 +12,7 @@ import org.apache.avro.Schema;
  * Everything else passes straight through. Each cache holds at most {@code capacity} entries,
  * least recently used first out.
  */
-public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
+public final class CachingSchemaRegistryClient extends ForwardingSchemaRegistryClient {
 
     /** Default entries per cache, as in Confluent's clients. */
     public static final int DEFAULT_CAPACITY = 1000;
@@ -21,7 +20,6 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
     private record SubjectSchema(String subject, Schema schema) {
     }
 
-    private final SchemaRegistryClient delegate;
     private final Map<Integer, Schema> schemasById;
     private final Map<SubjectSchema, Integer> idsBySubjectSchema;
 
@@ -30,7 +28,7 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     public CachingSchemaRegistryClient(SchemaRegistryClient delegate, int capacity) {
-        this.delegate = delegate;
+        super(delegate);
         this.schemasById = lru(capacity);
         this.idsBySubjectSchema = lru(capacity);
     }
@@ -51,7 +49,7 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        int id = delegate.register(subject, schema);
+        int id = super.register(subject, schema);
         idsBySubjectSchema.put(key, id);
         schemasById.putIfAbsent(id, schema);
         return id;
@@ -63,14 +61,14 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        Schema schema = delegate.getSchemaById(id);
+        Schema schema = super.getSchemaById(id);
         schemasById.put(id, schema);
         return schema;
     }
 
     @Override
     public Optional<RegisteredSchema> lookup(String subject, Schema schema) {
-        Optional<RegisteredSchema> found = delegate.lookup(subject, schema);
+        Optional<RegisteredSchema> found = super.lookup(subject, schema);
         found.ifPresent(r -> idsBySubjectSchema.put(new SubjectSchema(subject, schema), r.id()));
         return found;
     }
@@ -83,45 +81,5 @@ public final class CachingSchemaRegistryClient implements SchemaRegistryClient {
             return Optional.of(cached);
         }
         return lookup(subject, schema).map(RegisteredSchema::id);
-    }
-
-    @Override
-    public RegisteredSchema getLatestVersion(String subject) {
-        return delegate.getLatestVersion(subject);
-    }
-
-    @Override
-    public RegisteredSchema getVersion(String subject, int version) {
-        return delegate.getVersion(subject, version);
-    }
-
-    @Override
-    public List<Integer> getVersions(String subject) {
-        return delegate.getVersions(subject);
-    }
-
-    @Override
-    public List<String> getSubjects() {
-        return delegate.getSubjects();
-    }
-
-    @Override
-    public List<String> testCompatibility(String subject, Schema schema) {
-        return delegate.testCompatibility(subject, schema);
-    }
-
-    @Override
-    public Optional<CompatibilityLevel> getCompatibility(String subject) {
-        return delegate.getCompatibility(subject);
-    }
-
-    @Override
-    public void setCompatibility(String subject, CompatibilityLevel level) {
-        delegate.setCompatibility(subject, level);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

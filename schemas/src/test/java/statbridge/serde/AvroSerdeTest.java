@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
@@ -19,8 +18,8 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import statbridge.registry.CompatibilityLevel;
+import statbridge.registry.ForwardingSchemaRegistryClient;
 import statbridge.registry.InMemorySchemaRegistryClient;
-import statbridge.registry.RegisteredSchema;
 import statbridge.registry.RegistryClientConfig;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.serde.AvroWireFormatException.Problem;
@@ -213,65 +212,24 @@ class AvroSerdeTest {
     }
 
     /** Counts the calls that reach the registry. */
-    private static final class CountingClient implements SchemaRegistryClient {
-        final SchemaRegistryClient delegate;
+    private static final class CountingClient extends ForwardingSchemaRegistryClient {
         final AtomicInteger registrations = new AtomicInteger();
         final AtomicInteger fetches = new AtomicInteger();
 
         CountingClient(SchemaRegistryClient delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
         public int register(String subject, Schema schema) {
             registrations.incrementAndGet();
-            return delegate.register(subject, schema);
+            return super.register(subject, schema);
         }
 
         @Override
         public Schema getSchemaById(int id) {
             fetches.incrementAndGet();
-            return delegate.getSchemaById(id);
-        }
-
-        @Override
-        public RegisteredSchema getLatestVersion(String subject) {
-            return delegate.getLatestVersion(subject);
-        }
-
-        @Override
-        public RegisteredSchema getVersion(String subject, int version) {
-            return delegate.getVersion(subject, version);
-        }
-
-        @Override
-        public Optional<RegisteredSchema> lookup(String subject, Schema schema) {
-            return delegate.lookup(subject, schema);
-        }
-
-        @Override
-        public List<Integer> getVersions(String subject) {
-            return delegate.getVersions(subject);
-        }
-
-        @Override
-        public List<String> getSubjects() {
-            return delegate.getSubjects();
-        }
-
-        @Override
-        public List<String> testCompatibility(String subject, Schema schema) {
-            return delegate.testCompatibility(subject, schema);
-        }
-
-        @Override
-        public Optional<CompatibilityLevel> getCompatibility(String subject) {
-            return delegate.getCompatibility(subject);
-        }
-
-        @Override
-        public void setCompatibility(String subject, CompatibilityLevel level) {
-            delegate.setCompatibility(subject, level);
+            return super.getSchemaById(id);
         }
     }
 }

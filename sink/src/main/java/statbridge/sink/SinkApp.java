@@ -47,6 +47,7 @@ import statbridge.deadletter.Reasons;
 import statbridge.registry.RegistryUnavailableException;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
+import statbridge.runtime.Component;
 import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroWireFormatException;
 import statbridge.sink.catalog.CatalogMirror;
@@ -73,7 +74,7 @@ import statbridge.v2.ModelStat;
  * carries its source coordinates). While PostgreSQL, the registry or Kafka fails, it pauses
  * consumption, stays in its group and retries the same batch with backoff.
  */
-public final class SinkApp implements AutoCloseable {
+public final class SinkApp implements Component {
 
     /** Where the sink stands. */
     public enum State {
@@ -131,6 +132,7 @@ public final class SinkApp implements AutoCloseable {
     }
 
     /** Opens the database (migrating it if configured), then starts consuming in a thread of its own. */
+    @Override
     public synchronized void start() {
         running = true;
         database = Database.open(config.database(), "statbridge-sink");
@@ -165,8 +167,21 @@ public final class SinkApp implements AutoCloseable {
         return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    @Override
     public void awaitStopped() throws InterruptedException {
         stopped.await();
+    }
+
+    /** Up while writing; down with the reason while retrying, stopped or failed. */
+    @Override
+    public Health health() {
+        return state == State.RUNNING ? Health.up(state.name())
+                : Health.down(state + (stateDetail.isEmpty() ? "" : ": " + stateDetail));
+    }
+
+    @Override
+    public boolean failed() {
+        return state == State.FAILED;
     }
 
     private void run() {
