@@ -290,6 +290,8 @@ public final class SinkApp implements Component {
                 seekToStored(consumer.assignment());
                 return;
             } catch (SQLException | RegistryUnavailableException | KafkaException | IllegalStateException e) {
+                // A partition may have been dropped (purge-legacy) since it was last seen: check again next time.
+                partitions.forget();
                 metrics.retried();
                 if (state != State.RETRYING) {
                     LOG.warn("cannot write a batch of {} record(s), retrying with backoff: {}", buffer.size(), e.toString());

@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -48,12 +47,7 @@ public final class ParityCheck {
     /** Runs the comparison over a selection (in the caller's transaction). */
     public static ParityResult run(Connection connection, ParitySelection selection) throws SQLException {
         try (PreparedStatement compare = connection.prepareStatement(COMPARE.formatted(selection.where()))) {
-            List<Object> parameters = selection.parameters();
-            for (int copy = 0; copy < 2; copy++) {
-                for (int i = 0; i < parameters.size(); i++) {
-                    bind(connection, compare, copy * parameters.size() + i + 1, parameters.get(i));
-                }
-            }
+            selection.bind(connection, compare, selection.bind(connection, compare, 1));
             try (ResultSet rows = compare.executeQuery()) {
                 rows.next();
                 return new ParityResult(Instant.now(), selection.toString(), rows.getLong(1), rows.getLong(2),
@@ -85,16 +79,6 @@ public final class ParityCheck {
             }
             return Optional.of(new ParityResult(rows.getTimestamp(1).toInstant(), rows.getString(2), rows.getLong(3),
                     rows.getLong(4), rows.getLong(5), rows.getLong(6), rows.getLong(7)));
-        }
-    }
-
-    static void bind(Connection connection, PreparedStatement statement, int index, Object value) throws SQLException {
-        if (value instanceof String[] array) {
-            statement.setArray(index, connection.createArrayOf("text", array));
-        } else if (value == null) {
-            statement.setNull(index, java.sql.Types.DATE);
-        } else {
-            statement.setObject(index, value);
         }
     }
 }

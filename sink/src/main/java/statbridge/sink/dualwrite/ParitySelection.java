@@ -21,11 +21,32 @@ public record ParitySelection(List<String> models, List<String> versions, LocalD
         return new ParitySelection(List.of(), List.of(), null, null);
     }
 
-    /** An SQL condition over the legacy column names; its parameters come from {@link #parameters()}. */
+    /** An SQL condition over the identity columns; its parameters come from {@link #parameters()}. */
     public String where() {
-        return "(cardinality(?::text[]) = 0 OR model_name = ANY(?::text[]))"
-                + " AND (cardinality(?::text[]) = 0 OR model_version = ANY(?::text[]))"
-                + " AND (?::date IS NULL OR stat_date >= ?::date) AND (?::date IS NULL OR stat_date <= ?::date)";
+        return where("");
+    }
+
+    /** The same condition over columns qualified by {@code alias} (e.g. {@code "l"}). */
+    public String where(String alias) {
+        String p = alias.isEmpty() ? "" : alias + ".";
+        return "(cardinality(?::text[]) = 0 OR " + p + "model_name = ANY(?::text[]))"
+                + " AND (cardinality(?::text[]) = 0 OR " + p + "model_version = ANY(?::text[]))"
+                + " AND (?::date IS NULL OR " + p + "stat_date >= ?::date) AND (?::date IS NULL OR " + p + "stat_date <= ?::date)";
+    }
+
+    /** Binds the parameters of one {@link #where} from {@code index}; returns the next free index. */
+    public int bind(java.sql.Connection connection, java.sql.PreparedStatement statement, int index) throws java.sql.SQLException {
+        int i = index;
+        for (Object value : parameters()) {
+            if (value instanceof String[] array) {
+                statement.setArray(i++, connection.createArrayOf("text", array));
+            } else if (value == null) {
+                statement.setNull(i++, java.sql.Types.DATE);
+            } else {
+                statement.setObject(i++, value);
+            }
+        }
+        return i;
     }
 
     /** The values for the placeholders of {@link #where()}, in order (lists as String arrays). */
