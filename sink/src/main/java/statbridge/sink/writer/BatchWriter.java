@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
-import statbridge.catalog.CatalogEntry;
+import statbridge.sink.catalog.CatalogTable;
 
 /**
  * Writes one batch in one transaction: it reads the dual-write state (sharing the lock the switch
@@ -25,10 +25,6 @@ public final class BatchWriter {
 
     static final String READ_MODE = "SELECT mode FROM ml_monitoring.dual_write_state WHERE id = 1 FOR SHARE";
     static final String NEXT_WRITE_SEQ = "SELECT nextval('ml_monitoring.write_seq')";
-    static final String INSERT_CATALOG = """
-            INSERT INTO ml_monitoring.metric_catalog (metric_name, metric_type, metric_key, origin)
-            VALUES (?, ?, ?, ?) ON CONFLICT (metric_name) DO NOTHING
-            """;
     private static final String EVENT_TIME = "timestamptz 'epoch' + u.event_ms * interval '1 millisecond'";
     static final String UPSERT_STATS = """
             INSERT INTO ml_monitoring.model_stats_daily AS t
@@ -115,7 +111,7 @@ public final class BatchWriter {
                 rows.next();
                 writeSeq = rows.getLong(1);
             }
-            insertCatalog(connection, batch.newCatalogEntries());
+            CatalogTable.insert(connection, batch.newCatalogEntries());
 
             Collection<Fact> stats = Batch.latestPerRow(batch.facts(), Fact.Kind.STAT);
             Collection<Fact> business = Batch.latestPerRow(batch.facts(), Fact.Kind.BUSINESS);
@@ -148,22 +144,6 @@ public final class BatchWriter {
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(connection);
             throw e;
-        }
-    }
-
-    private static void insertCatalog(Connection connection, List<CatalogEntry> entries) throws SQLException {
-        if (entries.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_CATALOG)) {
-            for (CatalogEntry entry : entries) {
-                insert.setString(1, entry.metricName());
-                insert.setString(2, entry.metricType().name());
-                insert.setString(3, entry.metricKey());
-                insert.setString(4, entry.origin().name());
-                insert.addBatch();
-            }
-            insert.executeBatch();
         }
     }
 
