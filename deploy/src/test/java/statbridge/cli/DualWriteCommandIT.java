@@ -2,11 +2,8 @@ package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import picocli.CommandLine;
 import statbridge.sink.SinkDatabase;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
@@ -15,16 +12,10 @@ import statbridge.testing.RealInfrastructure;
 @ExtendWith(RealInfrastructure.class)
 class DualWriteCommandIT {
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRunner cli = new CliRunner();
 
     private int run(String... args) {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        CommandLine commandLine = Statbridge.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
+        return cli.run(args);
     }
 
     @Test
@@ -32,12 +23,12 @@ class DualWriteCommandIT {
         String jdbc = postgres.createDatabase("cli_switch");
 
         assertThat(run("db", "migrate", "--jdbc", jdbc)).isZero();
-        assertThat(out.toString()).contains("applied", "migration(s)");
+        assertThat(cli.out()).contains("applied", "migration(s)");
         assertThat(run("db", "migrate", "--jdbc", jdbc)).isZero();
-        assertThat(out.toString()).contains("up to date");
+        assertThat(cli.out()).contains("up to date");
 
         assertThat(run("dual-write", "status", "--jdbc", jdbc)).isZero();
-        assertThat(out.toString()).contains("dual-write:        ON", "grace period:      none set", "never run");
+        assertThat(cli.out()).contains("dual-write:        ON", "grace period:      none set", "never run");
 
         try (SinkDatabase db = SinkDatabase.attach(jdbc)) {
             db.execute("INSERT INTO ml_monitoring.metric_catalog VALUES ('accuracy', 'ONLINE', 'accuracy')");
@@ -46,20 +37,20 @@ class DualWriteCommandIT {
                     + "VALUES ('m', 'v1', '2025-04-26', 'ALL', 'accuracy', 0.9)");
         }
         assertThat(run("dual-write", "off", "--jdbc", jdbc, "--reason", "grace over")).isEqualTo(ExitCodes.PROBLEM);
-        assertThat(err.toString()).contains("refusing to switch dual-write off", "missing in new 1");
+        assertThat(cli.err()).contains("refusing to switch dual-write off", "missing in new 1");
 
         assertThat(run("dual-write", "off", "--jdbc", jdbc, "--reason", "incident 7", "--force")).isZero();
-        assertThat(out.toString()).contains("model_stats_daily_legacy is now a view", "dual-write:        OFF", "(FORCED)", "incident 7");
+        assertThat(cli.out()).contains("model_stats_daily_legacy is now a view", "dual-write:        OFF", "(FORCED)", "incident 7");
 
         assertThat(run("dual-write", "on", "--jdbc", jdbc, "--reason", "rollback")).isZero();
-        assertThat(out.toString()).contains("dual-write is on: 0 legacy row(s)", "dual-write:        ON");
+        assertThat(cli.out()).contains("dual-write is on: 0 legacy row(s)", "dual-write:        ON");
         assertThat(run("dual-write", "status", "--jdbc", jdbc, "--history", "10")).isZero();
-        assertThat(out.toString()).contains("history (newest first):", "ON  by", "OFF  by", "(forced)");
+        assertThat(cli.out()).contains("history (newest first):", "ON  by", "OFF  by", "(forced)");
     }
 
     @Test
     void anUnreachableDatabaseIsAClearErrorWithExitOne() {
         assertThat(run("dual-write", "status", "--jdbc", "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1")).isEqualTo(ExitCodes.PROBLEM);
-        assertThat(err.toString()).contains("statbridge dual-write status: PostgreSQL:");
+        assertThat(cli.err()).contains("statbridge dual-write status: PostgreSQL:");
     }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import picocli.CommandLine;
 import statbridge.catalog.CatalogEntry;
 import statbridge.sink.SinkDatabase;
 import statbridge.testing.KafkaBroker;
@@ -27,16 +24,10 @@ import statbridge.v2.MetricType;
 @ExtendWith(RealInfrastructure.class)
 class MigrationCommandsIT {
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRunner cli = new CliRunner();
 
     private int run(String... args) {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        CommandLine commandLine = Statbridge.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
+        return cli.run(args);
     }
 
     /** Legacy history: models x versions x days x slices x names; 'old_metric' is not in the catalog. */
@@ -59,15 +50,15 @@ class MigrationCommandsIT {
         try (SinkDatabase db = history(postgres, 3, 2, false)) {
             assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl, "--from", "2024-02-01", "--to", "2024-01-01"))
                     .isEqualTo(2);
-            assertThat(err.toString()).contains("--from 2024-02-01 is after --to 2024-01-01");
+            assertThat(cli.err()).contains("--from 2024-02-01 is after --to 2024-01-01");
             assertThat(run("verify", "--jdbc", db.jdbcUrl, "--from", "2024-13-01")).isEqualTo(2);
-            assertThat(err.toString()).contains("--from", "2024-13-01");
+            assertThat(cli.err()).contains("--from", "2024-13-01");
             assertThat(run("verify", "--jdbc", db.jdbcUrl, "--models", "Model1,NoSuchModel")).isEqualTo(2);
-            assertThat(err.toString()).contains("unknown model(s) [NoSuchModel]");
+            assertThat(cli.err()).contains("unknown model(s) [NoSuchModel]");
             assertThat(run("backfill", "--direction", "sideways", "--jdbc", db.jdbcUrl)).isEqualTo(2);
-            assertThat(err.toString()).contains("legacy-to-new or new-to-legacy");
+            assertThat(cli.err()).contains("legacy-to-new or new-to-legacy");
             assertThat(run("purge-legacy", "--jdbc", db.jdbcUrl)).isEqualTo(2);
-            assertThat(err.toString()).contains("--before", "--all");
+            assertThat(cli.err()).contains("--before", "--all");
             assertThat(run("purge-legacy", "--jdbc", db.jdbcUrl, "--all", "--before", "2024-01-01")).isEqualTo(2);
         }
     }
@@ -76,36 +67,36 @@ class MigrationCommandsIT {
     void backfillThenVerifyThenPurgeFromTheCommandLine(PostgresServer postgres) throws Exception {
         try (SinkDatabase db = history(postgres, 5, 3, false)) {
             assertThat(run("verify", "--jdbc", db.jdbcUrl)).isEqualTo(ExitCodes.PROBLEM);
-            assertThat(out.toString()).contains("missing in the new tables:   135", "DIFFERENT");
+            assertThat(cli.out()).contains("missing in the new tables:   135", "DIFFERENT");
 
             assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl, "--dry-run")).isZero();
-            assertThat(out.toString()).contains("135 row(s) to read", "dry run: nothing changed");
+            assertThat(cli.out()).contains("135 row(s) to read", "dry run: nothing changed");
             assertThat(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily")).containsExactly("0");
 
             assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl, "--chunk-size", "40")).isZero();
-            assertThat(out.toString()).contains("finished: read 135 row(s), wrote 180");
-            assertThat(err.toString()).as("progress, as lines when not on a terminal").contains("progress:");
+            assertThat(cli.out()).contains("finished: read 135 row(s), wrote 180");
+            assertThat(cli.err()).as("progress, as lines when not on a terminal").contains("progress:");
             assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl)).isZero();
-            assertThat(out.toString()).contains("wrote 0", "nothing needed changing");
+            assertThat(cli.out()).contains("wrote 0", "nothing needed changing");
 
             assertThat(run("verify", "--jdbc", db.jdbcUrl, "--json")).isZero();
-            JsonNode report = new ObjectMapper().readTree(out.toString());
+            JsonNode report = new ObjectMapper().readTree(cli.out());
             assertThat(report.get("equal").asBoolean()).isTrue();
             assertThat(report.get("legacy_rows").asLong()).isEqualTo(135);
             assertThat(report.get("rebuilt_rows").asLong()).isEqualTo(135);
             assertThat(run("dual-write", "status", "--jdbc", db.jdbcUrl)).isZero();
-            assertThat(out.toString()).contains("last parity check: equal");
+            assertThat(cli.out()).contains("last parity check: equal");
 
             assertThat(run("purge-legacy", "--jdbc", db.jdbcUrl, "--all")).isEqualTo(ExitCodes.PROBLEM);
-            assertThat(err.toString()).contains("dual-write is on");
+            assertThat(cli.err()).contains("dual-write is on");
             assertThat(run("dual-write", "off", "--jdbc", db.jdbcUrl)).isZero();
             assertThat(run("purge-legacy", "--jdbc", db.jdbcUrl, "--all")).isZero();
-            assertThat(out.toString()).contains("model_stats_daily_legacy_archive (all rows): deleted 135 row(s)",
+            assertThat(cli.out()).contains("model_stats_daily_legacy_archive (all rows): deleted 135 row(s)",
                     "dropped partition model_stats_daily_legacy_2024_01 (135 rows)");
             assertThat(run("verify", "--jdbc", db.jdbcUrl)).as("the legacy name still answers, as a view").isZero();
 
             assertThat(run("catalog", "guide", "--jdbc", db.jdbcUrl)).isZero();
-            assertThat(out.toString()).contains("| `psi_country` | DRIFT | `psi_country` |");
+            assertThat(cli.out()).contains("| `psi_country` | DRIFT | `psi_country` |");
         }
     }
 
@@ -118,7 +109,7 @@ class MigrationCommandsIT {
         try (SinkDatabase db = history(postgres, 2, 1, true)) {
             assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl, "--kafka", kafka.bootstrapServers(),
                     "--config", config.toString())).isZero();
-            assertThat(out.toString()).contains("old_metric", "policy INFER", "inferred and added to the catalog",
+            assertThat(cli.out()).contains("old_metric", "policy INFER", "inferred and added to the catalog",
                     "read 24 row(s)", "skipped 0 unmapped");
             assertThat(db.rows("SELECT metric_type || '/' || metric_key || '/' || origin FROM ml_monitoring.metric_catalog "
                     + "WHERE metric_name = 'old_metric'")).containsExactly("ONLINE/old_metric/INFERRED");
@@ -146,7 +137,7 @@ class MigrationCommandsIT {
             assertThat(readBeforeKill).as("killed mid-run").isPositive().isLessThan(60 * 200 * 3 * 3);
 
             assertThat(run("backfill", "--direction", "legacy-to-new", "--chunk-size", "500", "--jdbc", killed.jdbcUrl)).isZero();
-            assertThat(out.toString()).contains("resumed and finished: read 108,000 row(s)");
+            assertThat(cli.out()).contains("resumed and finished: read 108,000 row(s)");
             assertThat(run("backfill", "--direction", "legacy-to-new", "--chunk-size", "5000", "--jdbc", reference.jdbcUrl)).isZero();
 
             for (String table : List.of("model_stats_daily", "model_business_stats_daily")) {

@@ -3,14 +3,11 @@ package statbridge.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import statbridge.registry.CompatibilityLevel;
 import statbridge.registry.server.SchemaRegistryServer;
 
@@ -18,8 +15,7 @@ import statbridge.registry.server.SchemaRegistryServer;
 class SchemasCommandTest {
 
     private SchemaRegistryServer registry;
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRunner cli = new CliRunner();
 
     @BeforeEach
     void start() throws IOException {
@@ -32,10 +28,7 @@ class SchemasCommandTest {
     }
 
     private int run(String... args) {
-        CommandLine commandLine = Statbridge.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
+        return cli.run(args);
     }
 
     @Test
@@ -49,7 +42,7 @@ class SchemasCommandTest {
             assertThat(registry.store().versions(subject)).containsExactly(1);
             assertThat(registry.store().subjectLevel(subject)).contains(CompatibilityLevel.BACKWARD_TRANSITIVE);
         }
-        assertThat(out.toString()).contains("statbridge.v1.ModelStat", "model-stats.v1-value version 1, schema id");
+        assertThat(cli.out()).contains("statbridge.v1.ModelStat", "model-stats.v1-value version 1, schema id");
     }
 
     @Test
@@ -57,7 +50,7 @@ class SchemasCommandTest {
         run("schemas", "register", "--registry", registry.url());
 
         assertThat(run("schemas", "check", "--registry", registry.url())).isZero();
-        assertThat(out.toString())
+        assertThat(cli.out())
                 .contains("Against the released history", "BACKWARD_TRANSITIVE, 1 released version(s)")
                 .contains("model-stats.v2-value (latest version 1, rule BACKWARD_TRANSITIVE)")
                 .contains("All schemas are compatible.");
@@ -70,7 +63,7 @@ class SchemasCommandTest {
         registry.store().register("model-stats.v1-value", incompatible.toString());
 
         assertThat(run("schemas", "check", "--registry", registry.url())).isEqualTo(ExitCodes.PROBLEM);
-        assertThat(out.toString()).contains("FAIL  statbridge.v1.ModelStat", "TYPE_MISMATCH", "metric_value")
+        assertThat(cli.out()).contains("FAIL  statbridge.v1.ModelStat", "TYPE_MISMATCH", "metric_value")
                 .contains("Some schemas are NOT compatible");
     }
 
@@ -81,13 +74,13 @@ class SchemasCommandTest {
             dead = socket.getLocalPort();
         }
         assertThat(run("schemas", "check", "--registry", "http://127.0.0.1:" + dead)).isEqualTo(ExitCodes.PROBLEM);
-        assertThat(err.toString()).contains("cannot reach the schema registry", "127.0.0.1:" + dead);
+        assertThat(cli.err()).contains("cannot reach the schema registry", "127.0.0.1:" + dead);
     }
 
     @Test
     void badUsageExitsTwoWithTheUsage() {
         assertThat(run("schemas", "check", "--no-such-flag")).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(err.toString()).contains("Unknown option: '--no-such-flag'", "Usage:");
+        assertThat(cli.err()).contains("Unknown option: '--no-such-flag'", "Usage:");
         assertThat(run("schemas", "register", "--registry", registry.url(), "--compatibility", "SOMETIMES"))
                 .isEqualTo(ExitCodes.BAD_INPUT);
     }
@@ -95,6 +88,6 @@ class SchemasCommandTest {
     @Test
     void helpListsTheSubcommands() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("Usage: statbridge", "schemas", "Exit codes");
+        assertThat(cli.out()).contains("Usage: statbridge", "schemas", "Exit codes");
     }
 }

@@ -1,7 +1,6 @@
 package statbridge.sink;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -49,18 +48,8 @@ public final class SinkDatabase implements AutoCloseable {
     }
 
     public void addCatalog(List<CatalogEntry> entries) throws SQLException {
-        try (Connection connection = connection();
-                PreparedStatement insert = connection.prepareStatement(
-                        "INSERT INTO ml_monitoring.metric_catalog (metric_name, metric_type, metric_key, origin) VALUES (?, ?, ?, ?) "
-                                + "ON CONFLICT DO NOTHING")) {
-            for (CatalogEntry entry : entries) {
-                insert.setString(1, entry.metricName());
-                insert.setString(2, entry.metricType().name());
-                insert.setString(3, entry.metricKey());
-                insert.setString(4, entry.origin().name());
-                insert.addBatch();
-            }
-            insert.executeBatch();
+        try (Connection connection = connection()) {
+            statbridge.sink.catalog.CatalogTable.insert(connection, entries);
             connection.commit();
         }
     }

@@ -1,0 +1,96 @@
+package statbridge.sink.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import statbridge.catalog.CatalogEntry;
+import statbridge.sink.SinkDatabase;
+import statbridge.sink.dualwrite.ParitySelection;
+import statbridge.sink.migration.Backfill;
+import statbridge.sink.migration.Verify;
+import statbridge.testing.PostgresServer;
+import statbridge.v2.MetricType;
+
+/**
+ * P3 and P7: backfill of realistic legacy history into the new tables, then verify, in rows per
+ * second, each beside a ceiling measured in the same run on the same PostgreSQL (fsync on): a
+ * plain INSERT ... SELECT of the same rows into a table of the same shape for the backfill, and a
+ * full scan of both shapes for verify.
+ *
+ * <p>Run: {@code mvn -B -Pbench -pl sink -am verify -Dit.test=MigrationBenchmark}
+ * ({@code -Dbench.models}, {@code -Dbench.days}, {@code -Dbench.slices} change the size; the default,
+ * 8 models x 2 versions x 730 days x 15 slices x 30 metrics, is 5,256,000 legacy rows).
+ */
+class MigrationBenchmark {
+
+    private static final int MODELS = Integer.getInteger("bench.models", 8);
+    private static final int DAYS = Integer.getInteger("bench.days", 730);
+    private static final int SLICES = Integer.getInteger("bench.slices", 15);
+    private static final int METRICS = 30;
+
+    @Test
+    void backfillAndVerifyAgainstCeilings() throws Exception {
+        try (PostgresServer postgres = PostgresServer.start(Map.of("fsync", "on", "synchronous_commit", "on",
+                "shared_buffers", "1GB", "max_wal_size", "8GB", "work_mem", "256MB"));
+                SinkDatabase db = SinkDatabase.create(postgres, "migration_bench")) {
+            List<CatalogEntry> catalog = new java.util.ArrayList<>();
+            for (int m = 0; m < METRICS; m++) {
+                MetricType type = m < 15 ? MetricType.ONLINE : m < 25 ? MetricType.DRIFT : MetricType.BUSINESS;
+                catalog.add(CatalogEntry.of("metric_" + m, type, (type == MetricType.DRIFT ? "psi_" : "") + "key_" + m));
+            }
+            db.addCatalog(catalog);
+            db.execute("SELECT ml_monitoring.ensure_month_partitions('2023-01-01', date '2023-01-01' + " + DAYS + ")");
+            long generateStart = System.nanoTime();
+            db.execute("INSERT INTO ml_monitoring.model_stats_daily_legacy (model_name, model_version, stat_date, slice_key, "
+                    + "metric_name, metric_value, business_metric_value) "
+                    + "SELECT 'Model' || m, 'v' || v, date '2023-01-01' + d, 'country=' || s, 'metric_' || k, "
+                    + "random(), CASE WHEN k >= 25 THEN random() * 1000 END "
+                    + "FROM generate_series(1, " + MODELS + ") m, generate_series(1, 2) v, generate_series(0, " + (DAYS - 1) + ") d, "
+                    + "generate_series(1, " + SLICES + ") s, generate_series(0, " + (METRICS - 1) + ") k");
+            db.execute("ANALYZE");
+            long rows = Long.parseLong(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy").get(0));
+            System.out.printf(Locale.ROOT, "P3 input: %,d legacy rows generated in %.1f s%n", rows, (System.nanoTime() - generateStart) / 1e9);
+
+            db.execute("CREATE TABLE ml_monitoring.ceiling (LIKE ml_monitoring.model_stats_daily INCLUDING ALL) PARTITION BY RANGE (stat_date)");
+            db.execute("CREATE TABLE ml_monitoring.ceiling_all PARTITION OF ml_monitoring.ceiling DEFAULT");
+            long ceilingStart = System.nanoTime();
+            db.execute("INSERT INTO ml_monitoring.ceiling (model_name, model_version, stat_date, slice_key, metric_type, metric_key, "
+                    + "metric_value, event_time, write_seq) SELECT l.model_name, l.model_version, l.stat_date, l.slice_key, c.metric_type, "
+                    + "c.metric_key, l.metric_value, '-infinity', 0 FROM ml_monitoring.model_stats_daily_legacy l "
+                    + "JOIN ml_monitoring.metric_catalog c USING (metric_name)");
+            double ceiling = rows / ((System.nanoTime() - ceilingStart) / 1e9);
+            db.execute("DROP TABLE ml_monitoring.ceiling");
+
+            long backfillStart = System.nanoTime();
+            Backfill.Result result = new Backfill(db.database.dataSource()).run(Backfill.Direction.LEGACY_TO_NEW,
+                    ParitySelection.all(), 50_000, false, p -> { });
+            double backfill = result.read() / ((System.nanoTime() - backfillStart) / 1e9);
+            db.execute("ANALYZE");
+
+            long scanStart = System.nanoTime();
+            db.rows("SELECT (SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy) + "
+                    + "(SELECT count(*) FROM ml_monitoring.model_stats_daily) + (SELECT count(*) FROM ml_monitoring.model_business_stats_daily)");
+            double scan = 2.0 * rows / ((System.nanoTime() - scanStart) / 1e9);
+            long verifyStart = System.nanoTime();
+            Verify.Report report = new Verify(db.database.dataSource()).run(ParitySelection.all(), 5);
+            double verify = (report.counts().legacyRows() + report.counts().rebuiltRows()) / ((System.nanoTime() - verifyStart) / 1e9);
+
+            String lines = String.format(Locale.ROOT, """
+                    P3 backfill legacy->new | %,.0f rows/s (%,d rows, %,d written) | plain INSERT ... SELECT of the same rows %,.0f rows/s | ratio %.2f | target >= 100,000 rows/s
+                    P7 verify | %,.0f rows compared/s (%,d + %,d rows, %s) | full scan of both shapes %,.0f rows/s | ratio %.2f | target >= 500,000 rows/s
+                    """, backfill, result.read(), result.written(), ceiling, backfill / ceiling,
+                    verify, report.counts().legacyRows(), report.counts().rebuiltRows(), report.counts().ok() ? "equal" : "DIFFERENT",
+                    scan, verify / scan);
+            System.out.print(lines);
+            Path out = Path.of("target", "bench", "P3-P7-migration.txt");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, lines);
+            if (!report.counts().ok()) {
+                throw new AssertionError("the backfill left the shapes different: " + report.counts());
+            }
+        }
+    }
+}
