@@ -25,8 +25,28 @@ public final class ConnectionOptions {
     @Option(names = "--jdbc", paramLabel = "URL", description = "PostgreSQL JDBC URL (default: jdbc.url, else jdbc:postgresql://localhost:5432/postgres).")
     String jdbc;
 
-    /** The configuration these options, the file and the environment resolve to. */
+    /**
+     * The configuration these options, the file and the environment resolve to; endpoints they
+     * leave out come from a {@code statbridge up} running on this machine, if there is one.
+     */
     public Configuration resolve() {
+        Configuration config = resolve(System.getenv());
+        java.util.Optional<Map<String, String>> local = statbridge.embedded.LocalEndpoints.read();
+        if (local.isEmpty()) {
+            return config;
+        }
+        Map<String, String> fill = new HashMap<>();
+        for (var setting : java.util.List.of(CommonSettings.KAFKA_BOOTSTRAP_SERVERS, CommonSettings.SCHEMA_REGISTRY_URL,
+                CommonSettings.JDBC_URL)) {
+            if (!config.isSet(setting) && local.get().containsKey(setting.key())) {
+                fill.put(setting.key(), local.get().get(setting.key()));
+            }
+        }
+        return config.with(fill);
+    }
+
+    /** As {@link #resolve()}, without looking for a running {@code statbridge up}. */
+    public Configuration resolveWithoutLocalEndpoints() {
         return resolve(System.getenv());
     }
 

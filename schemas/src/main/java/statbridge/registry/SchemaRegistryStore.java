@@ -30,6 +30,7 @@ public final class SchemaRegistryStore {
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
     private CompatibilityLevel globalLevel;
     private int nextId = 1;
+    private java.io.Writer journal;
 
     public SchemaRegistryStore() {
         this(DEFAULT_COMPATIBILITY);
@@ -37,6 +38,62 @@ public final class SchemaRegistryStore {
 
     public SchemaRegistryStore(CompatibilityLevel globalLevel) {
         this.globalLevel = globalLevel;
+    }
+
+    /**
+     * A store kept in {@code file}: every change is appended as a JSON line and replayed on the
+     * next start. The operations are deterministic, so schema ids come back the same — records
+     * already in Kafka carry them.
+     */
+    public static SchemaRegistryStore persistent(java.nio.file.Path file) throws java.io.IOException {
+        SchemaRegistryStore store = new SchemaRegistryStore();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        if (java.nio.file.Files.exists(file)) {
+            for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                com.fasterxml.jackson.databind.JsonNode change = json.readTree(line);
+                String subject = change.path("subject").isNull() ? null : change.path("subject").asText(null);
+                switch (change.get("op").asText()) {
+                    case "register" -> store.register(subject, change.get("schema").asText());
+                    case "level" -> {
+                        CompatibilityLevel level = CompatibilityLevel.parse(change.get("level").asText());
+                        if (subject == null) {
+                            store.setGlobalLevel(level);
+                        } else {
+                            store.setSubjectLevel(subject, level);
+                        }
+                    }
+                    case "delete-level" -> store.deleteSubjectLevel(subject);
+                    case "delete-subject" -> store.deleteSubject(subject);
+                    case "delete-version" -> store.deleteVersion(subject, change.get("version").asText());
+                    default -> throw new java.io.IOException("unknown change in " + file + ": " + line);
+                }
+            }
+        }
+        java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+        store.journal = java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return store;
+    }
+
+    private void record(String op, String subject, String field, String value) {
+        if (journal == null) {
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode change = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("op", op).put("subject", subject);
+        if (field != null) {
+            change.put(field, value);
+        }
+        try {
+            journal.write(change.toString());
+            journal.write('\n');
+            journal.flush();
+        } catch (java.io.IOException e) {
+            throw new RegistryException(500, RegistryException.INTERNAL_ERROR, "cannot persist the registry change: " + e.getMessage());
+        }
     }
 
     /**
@@ -73,6 +130,7 @@ public final class SchemaRegistryStore {
         TreeMap<Integer, Integer> target = subjects.computeIfAbsent(subject, s -> new TreeMap<>());
         int version = target.isEmpty() ? 1 : target.lastKey() + 1;
         target.put(version, id);
+        record("register", subject, "schema", canonical);
         return new RegisteredSchema(subject, id, version, canonical);
     }
 
@@ -139,6 +197,7 @@ public final class SchemaRegistryStore {
         List<Integer> versions = new ArrayList<>(versionsOf(subject).keySet());
         subjects.remove(subject);
         subjectLevels.remove(subject);
+        record("delete-subject", subject, null, null);
         return versions;
     }
 
@@ -152,6 +211,7 @@ public final class SchemaRegistryStore {
         if (versions.isEmpty()) {
             subjects.remove(subject);
         }
+        record("delete-version", subject, "version", Integer.toString(wanted));
         return wanted;
     }
 
@@ -191,6 +251,7 @@ public final class SchemaRegistryStore {
 
     public synchronized void setGlobalLevel(CompatibilityLevel level) {
         this.globalLevel = level;
+        record("level", null, "level", level.name());
     }
 
     public synchronized Optional<CompatibilityLevel> subjectLevel(String subject) {
@@ -199,10 +260,13 @@ public final class SchemaRegistryStore {
 
     public synchronized void setSubjectLevel(String subject, CompatibilityLevel level) {
         subjectLevels.put(subject, level);
+        record("level", subject, "level", level.name());
     }
 
     public synchronized Optional<CompatibilityLevel> deleteSubjectLevel(String subject) {
-        return Optional.ofNullable(subjectLevels.remove(subject));
+        Optional<CompatibilityLevel> removed = Optional.ofNullable(subjectLevels.remove(subject));
+        removed.ifPresent(level -> record("delete-level", subject, null, null));
+        return removed;
     }
 
     /** The rule that applies to a subject: its own, else the global one. */

@@ -1,0 +1,73 @@
+package statbridge.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import statbridge.embedded.EmbeddedStack;
+import statbridge.operations.OperationsServer;
+import statbridge.runtime.Component;
+
+/** {@code statbridge up}: the whole stack embedded on this machine, until interrupted. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Starts the whole stack on this machine, no Docker: a real Kafka broker (KRaft, in this process), a schema "
+                + "registry speaking the Confluent REST API, a real PostgreSQL, the pipeline and the sink; data is kept in "
+                + "--data-dir, so a restart keeps it. Prints one line READY kafka=HOST:PORT registry=URL jdbc=URL once "
+                + "everything accepts work, and runs until Ctrl-C or SIGTERM. Other statbridge commands on this machine find it "
+                + "without flags.")
+final class UpCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port, or the next free one (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--registry-port", defaultValue = "8081", description = "Schema registry port, or the next free one (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--pg-port", defaultValue = "5432", description = "PostgreSQL port, or the next free one (default: ${DEFAULT-VALUE}).")
+    int pgPort;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the data lives (default: ~/.statbridge/data).")
+    Path dataDir;
+
+    @Option(names = "--infra-only", description = "Start only Kafka, the registry and PostgreSQL (run the pipeline and the sink apart).")
+    boolean infraOnly;
+
+    @Option(names = "--metrics-port", defaultValue = "9400", description = "Port for /metrics and /health; -1 turns it off (default: ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".statbridge", "data");
+        PrometheusMeterRegistry registry = OperationsServer.newRegistry();
+        CountDownLatch stopped = new CountDownLatch(1);
+        EmbeddedStack stack = EmbeddedStack.start(data, kafkaPort, registryPort, pgPort, infraOnly,
+                connection.resolveWithoutLocalEndpoints(), registry, spec.commandLine().getErr());
+        OperationsServer operations = metricsPort < 0 ? null : OperationsServer.start("127.0.0.1", metricsPort, registry,
+                () -> Component.Health.up("READY"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stack.close();
+            if (operations != null) {
+                operations.close();
+            }
+            stopped.countDown();
+        }, "statbridge-up-shutdown"));
+        EmbeddedStack.Endpoints endpoints = stack.endpoints();
+        out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
+        out.flush();
+        stopped.await();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,202 @@
+package statbridge.embedded;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.CatalogFile;
+import statbridge.catalog.CatalogTopic;
+import statbridge.config.CommonSettings;
+import statbridge.config.Configuration;
+import statbridge.contract.ContractSchema;
+import statbridge.contract.SchemaHistory;
+import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.PipelineConfig;
+import statbridge.registry.SchemaRegistryClient;
+import statbridge.registry.SchemaRegistryClients;
+import statbridge.registry.SchemaRegistryStore;
+import statbridge.registry.server.SchemaRegistryServer;
+import statbridge.serde.SubjectNames;
+import statbridge.sink.SinkApp;
+import statbridge.sink.SinkConfig;
+import statbridge.topics.TopicCreator;
+
+/**
+ * The whole of statbridge on one machine, no Docker: a real Kafka broker (KRaft, in this process),
+ * the schema registry, a real PostgreSQL (embedded binaries, a child process), the topics, the
+ * contract schemas, the seed catalog, and — unless infrastructure only — the pipeline and the
+ * sink. Data lives in one directory, so a restart keeps it.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+
+    /** Where the stack listens. */
+    public record Endpoints(String kafka, String registry, String jdbc) {
+        public Map<String, String> asSettings() {
+            return Map.of(CommonSettings.KAFKA_BOOTSTRAP_SERVERS.key(), kafka, CommonSettings.SCHEMA_REGISTRY_URL.key(), registry,
+                    CommonSettings.JDBC_URL.key(), jdbc);
+        }
+    }
+
+    private final List<AutoCloseable> parts = new ArrayList<>();
+    private Endpoints endpoints;
+    private Configuration configuration;
+
+    private EmbeddedStack() {
+    }
+
+    /**
+     * Starts everything and returns once it all accepts work.
+     *
+     * @param ports the wished ports of Kafka, the registry and PostgreSQL; each busy one becomes the next free one
+     */
+    public static EmbeddedStack start(Path dataDir, int kafkaPort, int registryPort, int postgresPort, boolean infraOnly,
+            Configuration base, MeterRegistry metrics, PrintWriter log) throws Exception {
+        EmbeddedStack stack = new EmbeddedStack();
+        try {
+            stack.startAll(dataDir.toAbsolutePath(), kafkaPort, registryPort, postgresPort, infraOnly, base, metrics, log);
+            return stack;
+        } catch (Exception | Error e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll(Path dataDir, int kafkaPort, int registryPort, int postgresPort, boolean infraOnly, Configuration base,
+            MeterRegistry metrics, PrintWriter log) throws Exception {
+        log.println("starting Kafka (KRaft) ...");
+        log.flush();
+        EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), freeFrom(kafkaPort), freeFrom(0));
+        parts.add(kafka);
+        log.println("starting the schema registry ...");
+        log.flush();
+        SchemaRegistryServer registry = SchemaRegistryServer.start("127.0.0.1", freeFrom(registryPort),
+                SchemaRegistryStore.persistent(dataDir.resolve("registry").resolve("schemas.jsonl")), null);
+        parts.add(registry);
+        log.println("starting PostgreSQL ...");
+        log.flush();
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir.resolve("postgres"))
+                .setCleanDataDirectory(false)
+                .setPort(freeFrom(postgresPort))
+                .setServerConfig("max_connections", "100")
+                .start();
+        parts.add(postgres);
+        endpoints = new Endpoints(kafka.bootstrapServers(), registry.url(),
+                "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres?user=postgres");
+        Map<String, String> settings = new HashMap<>(endpoints.asSettings());
+        settings.putIfAbsent("pipeline.state.dir", dataDir.resolve("streams").toString());
+        configuration = base.with(settings);
+
+        TopicCreator.ensure(CommonSettings.kafkaClientConfig(configuration), List.of(
+                new TopicCreator.Spec(configuration.get(CommonSettings.TOPIC_V1), Map.of()),
+                new TopicCreator.Spec(configuration.get(CommonSettings.TOPIC_V2), Map.of()),
+                new TopicCreator.Spec(configuration.get(CommonSettings.TOPIC_BUSINESS_V2), Map.of()),
+                new TopicCreator.Spec(configuration.get(CommonSettings.TOPIC_DLQ), TopicCreator.KEEP_FOREVER),
+                new TopicCreator.Spec(configuration.get(CommonSettings.TOPIC_CATALOG), TopicCreator.COMPACTED)), 4, (short) 1);
+        registerSchemas(configuration);
+        seedCatalog(configuration, log);
+        if (!infraOnly) {
+            log.println("starting the pipeline and the sink ...");
+            log.flush();
+            SinkApp sink = new SinkApp(SinkConfig.from(configuration), metrics);
+            parts.add(sink);
+            sink.start();
+            PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), metrics);
+            parts.add(pipeline);
+            pipeline.start();
+            if (!pipeline.awaitRunning(Duration.ofMinutes(2)) || !sink.awaitAssignment(Duration.ofMinutes(2))) {
+                throw new IllegalStateException("the pipeline or the sink did not start: pipeline " + pipeline.health()
+                        + ", sink " + sink.health());
+            }
+        } else {
+            try (var database = statbridge.sink.db.Database.open(statbridge.sink.db.DatabaseConfig.from(configuration), "statbridge-up")) {
+                database.migrate();
+            }
+        }
+        LocalEndpoints.write(endpoints.asSettings());
+    }
+
+    private static void registerSchemas(Configuration configuration) {
+        SchemaHistory history = SchemaHistory.load();
+        try (SchemaRegistryClient client = SchemaRegistryClients.create(configuration.registryClientConfig())) {
+            for (ContractSchema record : ContractSchema.values()) {
+                String topic = switch (record) {
+                    case MODEL_STAT_V1 -> configuration.get(CommonSettings.TOPIC_V1);
+                    case MODEL_STAT_V2 -> configuration.get(CommonSettings.TOPIC_V2);
+                    case BUSINESS_STAT_V2 -> configuration.get(CommonSettings.TOPIC_BUSINESS_V2);
+                };
+                String subject = SubjectNames.valueSubject(topic);
+                if (client.getCompatibility(subject).isEmpty()) {
+                    client.setCompatibility(subject, history.rule(record));
+                }
+                client.register(subject, record.schema());
+            }
+        }
+    }
+
+    private static void seedCatalog(Configuration configuration, PrintWriter log) throws IOException {
+        CatalogTopic topic = new CatalogTopic(CommonSettings.kafkaClientConfig(configuration),
+                configuration.get(CommonSettings.TOPIC_CATALOG));
+        if (topic.read().size() > 0) {
+            return;
+        }
+        List<CatalogEntry> seed;
+        try (Reader reader = new InputStreamReader(EmbeddedStack.class.getResourceAsStream("/statbridge/catalog/metric-catalog.csv"),
+                StandardCharsets.UTF_8)) {
+            seed = CatalogFile.read(reader, "metric-catalog.csv", CatalogEntry.Origin.SEED);
+        }
+        topic.add(seed);
+        log.println("seeded the metric catalog with " + seed.size() + " entries");
+    }
+
+    public Endpoints endpoints() {
+        return endpoints;
+    }
+
+    /** The configuration of the running stack: the base plus its endpoints. */
+    public Configuration configuration() {
+        return configuration;
+    }
+
+    @Override
+    public void close() {
+        LocalEndpoints.remove();
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                // keep closing the rest
+            }
+        }
+        parts.clear();
+    }
+
+    /** {@code wished} when it is free, else the next free port above it (0 asks for any free port). */
+    static int freeFrom(int wished) throws IOException {
+        if (wished == 0) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                return socket.getLocalPort();
+            }
+        }
+        for (int port = wished; port < wished + 100; port++) {
+            try (ServerSocket socket = new ServerSocket(port)) {
+                socket.setReuseAddress(true);
+                return port;
+            } catch (IOException busy) {
+                // try the next one
+            }
+        }
+        throw new IOException("no free port in " + wished + ".." + (wished + 99));
+    }
+}
