@@ -13,7 +13,8 @@ import java.util.TreeMap;
 
 /**
  * Where a {@code statbridge up} running on this machine listens, so that commands in another
- * terminal find it without flags: written at {@code ~/.statbridge/endpoints.properties} when the
+ * terminal find it without flags: written at {@code ~/.statbridge/endpoints.properties} (or under
+ * {@code STATBRIDGE_HOME}) when the
  * stack is ready, removed when it stops, and ignored when the process that wrote it is gone.
  */
 public final class LocalEndpoints {
@@ -22,7 +23,7 @@ public final class LocalEndpoints {
     }
 
     public static Path file() {
-        String override = System.getenv("STATBRIDGE_HOME");
+        String override = System.getProperty("statbridge.home", System.getenv("STATBRIDGE_HOME"));
         Path home = override != null ? Path.of(override) : Path.of(System.getProperty("user.home"), ".statbridge");
         return home.resolve("endpoints.properties");
     }

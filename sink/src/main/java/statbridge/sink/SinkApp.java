@@ -112,6 +112,8 @@ public final class SinkApp implements Component {
     private KafkaConsumer<byte[], byte[]> consumer;
     private Instant lastGraceCheck = Instant.EPOCH;
     private Instant lastGraceWarning = Instant.EPOCH;
+    private long lastCatalogCopy = System.nanoTime();
+    private static final Duration CATALOG_COPY_INTERVAL = Duration.ofSeconds(1);
 
     public SinkApp(SinkConfig config, MeterRegistry meterRegistry) {
         this.config = config;
@@ -206,6 +208,7 @@ public final class SinkApp implements Component {
             clientMetrics.bindTo(metrics.registry());
             retryUntilDone("read the metric catalog", () -> {
                 catalog.start();
+                copyCatalog(catalog);
                 return null;
             });
             kafka.subscribe(List.of(config.v2Topic(), config.businessTopic()), new Rebalance());
@@ -231,6 +234,16 @@ public final class SinkApp implements Component {
                     flush(catalog, deadLetters);
                     batchStarted = buffer.isEmpty() ? -1 : batchStarted;
                 }
+                if (buffer.isEmpty() && System.nanoTime() - lastCatalogCopy > CATALOG_COPY_INTERVAL.toNanos()) {
+                    // Nothing to write: keep the catalog table current anyway, so analysts and tools see new entries.
+                    lastCatalogCopy = System.nanoTime();
+                    catalog.poll();
+                    try {
+                        copyCatalog(catalog);
+                    } catch (SQLException e) {
+                        LOG.debug("cannot copy the catalog now: {}", e.toString());
+                    }
+                }
                 checkGracePeriod();
             }
             state = State.STOPPED;
@@ -242,6 +255,19 @@ public final class SinkApp implements Component {
             consumer = null;
             stopped.countDown();
         }
+    }
+
+    /** Copies catalog entries the database does not have yet into ml_monitoring.metric_catalog. */
+    private void copyCatalog(CatalogMirror catalog) throws SQLException {
+        List<statbridge.catalog.CatalogEntry> pending = catalog.pendingForDatabase();
+        if (pending.isEmpty()) {
+            return;
+        }
+        try (Connection connection = database.dataSource().getConnection()) {
+            statbridge.sink.catalog.CatalogTable.insert(connection, pending);
+            connection.commit();
+        }
+        catalog.persisted(pending);
     }
 
     /** Writes the buffer as one batch, retrying with backoff until it is written or the sink stops. */

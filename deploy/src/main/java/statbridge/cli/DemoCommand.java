@@ -1,0 +1,261 @@
+package statbridge.cli;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import statbridge.config.CommonSettings;
+import statbridge.deadletter.DeadLetter;
+import statbridge.embedded.EmbeddedStack;
+import statbridge.publish.StatPublisher;
+import statbridge.sink.db.Database;
+import statbridge.sink.db.DatabaseConfig;
+import statbridge.sink.dualwrite.ParitySelection;
+import statbridge.sink.migration.Verify;
+import statbridge.topics.TopicReader;
+import statbridge.v2.BusinessStat;
+import statbridge.v2.MetricType;
+
+/** {@code statbridge demo}: the stack, a realistic month of statistics from old and new jobs, and both table shapes. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Starts the embedded stack (as 'statbridge up' does, in a fresh data directory), publishes a realistic "
+                + "month of model statistics — legacy jobs in v1, migrated jobs in v2, one job publishing both while it migrates, "
+                + "and two bad records — waits until it has landed, then shows the legacy shape and the new shape side by side, "
+                + "the parity report and the dead letters, and stops.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Keep the demo's data here (default: a temporary directory, removed at the end).")
+    Path dataDir;
+
+    @Spec
+    CommandSpec spec;
+
+    private record Job(String model, String version, int path, List<String> metrics) {
+        // path: 0 = a legacy job (v1), 1 = a migrated job (v2), 2 = a job that migrates half-way and publishes both for a while
+    }
+
+    private static final List<Job> JOBS = List.of(
+            new Job("IntentClassifier", "v4", 0, List.of("accuracy", "psi_country", "latency_p99_ms", "kpi_deflection_rate")),
+            new Job("ChurnPredictor", "v3", 1, List.of("accuracy", "churn_rate", "psi_country", "auc_roc")),
+            new Job("FraudScorer", "v2", 2, List.of("auc_roc", "precision", "recall", "ks_basket_value")),
+            new Job("RecommenderRanker", "v7", 0, List.of("precision", "conversion_rate", "drift_embedding_cosine")));
+    private static final List<String> SLICES = List.of("ALL", "country=PL", "country=DE", "device=mobile");
+    private static final Map<String, MetricType> TYPES = Map.ofEntries(Map.entry("accuracy", MetricType.ONLINE),
+            Map.entry("psi_country", MetricType.DRIFT), Map.entry("latency_p99_ms", MetricType.ONLINE),
+            Map.entry("kpi_deflection_rate", MetricType.BUSINESS), Map.entry("churn_rate", MetricType.BUSINESS),
+            Map.entry("auc_roc", MetricType.ONLINE), Map.entry("precision", MetricType.ONLINE), Map.entry("recall", MetricType.ONLINE),
+            Map.entry("ks_basket_value", MetricType.DRIFT), Map.entry("conversion_rate", MetricType.BUSINESS),
+            Map.entry("drift_embedding_cosine", MetricType.DRIFT));
+    private static final Map<String, String> KEYS = Map.of("kpi_deflection_rate", "deflection_rate",
+            "drift_embedding_cosine", "embedding_cosine");
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        long started = System.nanoTime();
+        Path data = dataDir != null ? dataDir : Files.createTempDirectory("statbridge-demo-");
+        out.println("statbridge demo: starting the embedded stack in " + data + " ...");
+        out.flush();
+        try (EmbeddedStack stack = EmbeddedStack.start(data, 9092, 8081, 5432, false, connection.resolveWithoutLocalEndpoints(),
+                new SimpleMeterRegistry(), spec.commandLine().getErr())) {
+            EmbeddedStack.Endpoints endpoints = stack.endpoints();
+            out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
+            int[] counts = publish(stack);
+            long expectedRows = counts[2];
+            out.printf(Locale.ROOT, "published %,d events: %,d v1 (legacy jobs), %,d v2 (migrated jobs), for %d jobs x %d slices x 30 days, "
+                    + "and 2 bad records%n", counts[0] + counts[1], counts[0], counts[1], JOBS.size(), SLICES.size());
+            out.print("waiting for them to land in PostgreSQL ...");
+            out.flush();
+            try (Database database = Database.open(DatabaseConfig.from(stack.configuration()), "statbridge-demo")) {
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (count(database, "SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy") < expectedRows) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the sample did not land within 2 minutes");
+                    }
+                    Thread.sleep(250);
+                }
+                Thread.sleep(1000);
+                out.println(" done.");
+                show(database, out);
+                Verify.Report parity = new Verify(database.dataSource()).run(ParitySelection.all(), 3);
+                out.printf(Locale.ROOT, "%nParity between the two shapes: %s — legacy %,d rows, rebuilt from the new tables %,d rows, "
+                        + "missing %d / %d, differing %d%n", parity.counts().ok() ? "EQUAL" : "DIFFERENT", parity.counts().legacyRows(),
+                        parity.counts().rebuiltRows(), parity.counts().missingInLegacy(), parity.counts().missingInNew(),
+                        parity.counts().differing());
+            }
+            Map<String, Integer> dead = new TreeMap<>();
+            TopicReader.readAll(CommonSettings.kafkaClientConfig(stack.configuration()),
+                    stack.configuration().get(CommonSettings.TOPIC_DLQ), Duration.ofSeconds(30),
+                    r -> dead.merge(String.valueOf(DeadLetter.header(r.headers(), DeadLetter.REASON)), 1, Integer::sum));
+            out.println("Dead letters (model-stats.dlq): " + dead.values().stream().mapToInt(Integer::intValue).sum() + " " + dead
+                    + " — nothing is dropped silently");
+            out.printf(Locale.ROOT, "%nDone in %.0f s. Try next:%n", (System.nanoTime() - started) / 1e9);
+            out.println("  ./statbridge up                          keep a stack running (data in ~/.statbridge/data)");
+            out.println("  ./statbridge dual-write status           in another terminal: no flags needed");
+            out.println("  ./statbridge verify                      parity between the shapes, as a report or --json");
+            out.println("  ./statbridge dual-write off / on         switch the legacy table to a view and back, no gap");
+            out.println("  ./statbridge catalog guide               the migration guide for dashboard owners");
+            out.flush();
+        } finally {
+            if (dataDir == null) {
+                deleteRecursively(data);
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    /** Publishes the sample; returns {v1 events, v2 events, distinct rows}. */
+    private static int[] publish(EmbeddedStack stack) throws Exception {
+        Map<String, Object> producer = Map.of("bootstrap.servers", stack.endpoints().kafka());
+        int v1 = 0;
+        int v2 = 0;
+        LocalDate today = LocalDate.now();
+        try (StatPublisher publisher = StatPublisher.create(producer, stack.configuration().registryClientConfig(), Map.of())) {
+            for (Job job : JOBS) {
+                for (int day = 30; day >= 1; day--) {
+                    LocalDate date = today.minusDays(day);
+                    int age = 30 - day;
+                    for (String slice : SLICES) {
+                        double sliceShift = SLICES.indexOf(slice) * 0.01;
+                        for (String metric : job.metrics()) {
+                            double value = value(metric, age, sliceShift);
+                            Double kpi = TYPES.get(metric) == MetricType.BUSINESS ? Math.round((1200 - age * 9 + sliceShift * 500) * 100) / 100.0 : null;
+                            boolean viaV1 = job.path() == 0 || (job.path() == 2 && age < 20);
+                            boolean viaV2 = job.path() == 1 || (job.path() == 2 && age >= 17);
+                            if (viaV1) {
+                                publisher.publish(new statbridge.v1.ModelStat(job.model(), job.version(), date, slice, metric, value, kpi));
+                                v1++;
+                            }
+                            if (viaV2) {
+                                String key = KEYS.getOrDefault(metric, metric);
+                                publisher.publish(new statbridge.v2.ModelStat(job.model(), job.version(), date, slice, TYPES.get(metric), key, value));
+                                publisher.publish(new BusinessStat(job.model(), job.version(), date, slice, TYPES.get(metric), key, kpi));
+                                v2 += 2;
+                            }
+                        }
+                    }
+                }
+            }
+            publisher.flush();
+        }
+        Map<String, Object> raw = Map.of("bootstrap.servers", stack.endpoints().kafka(),
+                "key.serializer", ByteArraySerializer.class.getName(), "value.serializer", ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> bad = new KafkaProducer<>(raw)) {
+            String v1Topic = stack.configuration().get(CommonSettings.TOPIC_V1);
+            bad.send(new ProducerRecord<>(v1Topic, "IntentClassifier/v4/?/ALL".getBytes(StandardCharsets.UTF_8),
+                    "{\"metric_name\": \"accuracy\", \"metric_value\": 0.9}".getBytes(StandardCharsets.UTF_8)));
+            bad.send(new ProducerRecord<>(v1Topic, null, new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2}));
+            bad.flush();
+        }
+        int rows = JOBS.stream().mapToInt(j -> j.metrics().size()).sum() * SLICES.size() * 30;
+        return new int[] {v1, v2, rows};
+    }
+
+    private static double value(String metric, int age, double shift) {
+        double v = switch (metric) {
+            case "accuracy" -> 0.935 - age * 0.0018 - shift;
+            case "psi_country" -> 0.04 + age * 0.006 + shift;
+            case "latency_p99_ms" -> 180 + age * 1.5;
+            case "kpi_deflection_rate", "conversion_rate" -> 0.31 - age * 0.001 + shift;
+            case "churn_rate" -> 0.052 + age * 0.0004 + shift / 10;
+            case "auc_roc" -> 0.91 - age * 0.001;
+            case "precision" -> 0.88 - age * 0.0012 + shift;
+            case "recall" -> 0.79 + shift;
+            default -> 0.08 + age * 0.003 + shift;
+        };
+        return Math.round(v * 10_000) / 10_000.0;
+    }
+
+    private static void show(Database database, PrintWriter out) throws Exception {
+        out.println();
+        out.println("The legacy shape, as old dashboards read it — model_stats_daily_legacy, IntentClassifier v4, slice ALL, last 2 days:");
+        table(database, out, """
+                SELECT stat_date, metric_name, metric_value, business_metric_value FROM ml_monitoring.model_stats_daily_legacy
+                WHERE model_name = 'IntentClassifier' AND slice_key = 'ALL' AND stat_date >= current_date - 2 ORDER BY 1, 2
+                """);
+        out.println();
+        out.println("The new shape — model_stats_daily joined with model_business_stats_daily, the same rows:");
+        table(database, out, """
+                SELECT s.stat_date, s.metric_type, s.metric_key, s.metric_value, b.business_metric_value
+                FROM ml_monitoring.model_stats_daily s LEFT JOIN ml_monitoring.model_business_stats_daily b
+                  ON b.model_name = s.model_name AND b.model_version = s.model_version AND b.stat_date = s.stat_date
+                 AND b.slice_key = s.slice_key AND b.metric_type = s.metric_type AND b.metric_key = s.metric_key
+                WHERE s.model_name = 'IntentClassifier' AND s.slice_key = 'ALL' AND s.stat_date >= current_date - 2 ORDER BY 1, 2, 3
+                """);
+    }
+
+    private static void table(Database database, PrintWriter out, String sql) throws Exception {
+        List<String[]> rows = new ArrayList<>();
+        String[] header;
+        try (Connection connection = database.dataSource().getConnection();
+                PreparedStatement query = connection.prepareStatement(sql); ResultSet result = query.executeQuery()) {
+            ResultSetMetaData meta = result.getMetaData();
+            header = new String[meta.getColumnCount()];
+            for (int c = 0; c < header.length; c++) {
+                header[c] = meta.getColumnLabel(c + 1);
+            }
+            while (result.next()) {
+                String[] row = new String[header.length];
+                for (int c = 0; c < header.length; c++) {
+                    row[c] = String.valueOf(result.getString(c + 1));
+                }
+                rows.add(row);
+            }
+            connection.rollback();
+        }
+        int[] widths = new int[header.length];
+        for (int c = 0; c < header.length; c++) {
+            final int column = c;
+            widths[c] = Math.max(header[c].length(), rows.stream().map(r -> r[column].length()).max(Comparator.naturalOrder()).orElse(0));
+        }
+        StringBuilder format = new StringBuilder("  ");
+        for (int width : widths) {
+            format.append("%-").append(width).append("s  ");
+        }
+        out.println(String.format(Locale.ROOT, format.toString(), (Object[]) header).stripTrailing());
+        rows.forEach(row -> out.println(String.format(Locale.ROOT, format.toString(), (Object[]) row).stripTrailing()));
+    }
+
+    private static long count(Database database, String sql) throws Exception {
+        try (Connection connection = database.dataSource().getConnection();
+                PreparedStatement query = connection.prepareStatement(sql); ResultSet result = query.executeQuery()) {
+            result.next();
+            long value = result.getLong(1);
+            connection.rollback();
+            return value;
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // a temporary directory
+        }
+    }
+}
