@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
             ""
         },
         subcommands = {UpCommand.class, DemoCommand.class, PipelineCommand.class, SinkCommand.class, DualWriteCommand.class, BackfillCommand.class, VerifyCommand.class,
-            PurgeLegacyCommand.class, CatalogCommand.class, DbCommand.class, SchemasCommand.class,
+            PurgeLegacyCommand.class, CatalogCommand.class, DlqCommand.class, DbCommand.class, SchemasCommand.class,
             ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
