@@ -26,6 +26,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.MetricCatalog;
 import statbridge.config.CommonSettings;
 import statbridge.deadletter.DeadLetter;
 import statbridge.embedded.EmbeddedStack;
@@ -65,15 +67,6 @@ final class DemoCommand implements Callable<Integer> {
             new Job("FraudScorer", "v2", 2, List.of("auc_roc", "precision", "recall", "ks_basket_value")),
             new Job("RecommenderRanker", "v7", 0, List.of("precision", "conversion_rate", "drift_embedding_cosine")));
     private static final List<String> SLICES = List.of("ALL", "country=PL", "country=DE", "device=mobile");
-    private static final Map<String, MetricType> TYPES = Map.ofEntries(Map.entry("accuracy", MetricType.ONLINE),
-            Map.entry("psi_country", MetricType.DRIFT), Map.entry("latency_p99_ms", MetricType.ONLINE),
-            Map.entry("kpi_deflection_rate", MetricType.BUSINESS), Map.entry("churn_rate", MetricType.BUSINESS),
-            Map.entry("auc_roc", MetricType.ONLINE), Map.entry("precision", MetricType.ONLINE), Map.entry("recall", MetricType.ONLINE),
-            Map.entry("ks_basket_value", MetricType.DRIFT), Map.entry("conversion_rate", MetricType.BUSINESS),
-            Map.entry("drift_embedding_cosine", MetricType.DRIFT));
-    private static final Map<String, String> KEYS = Map.of("kpi_deflection_rate", "deflection_rate",
-            "drift_embedding_cosine", "embedding_cosine");
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -132,6 +125,7 @@ final class DemoCommand implements Callable<Integer> {
     /** Publishes the sample; returns {v1 events, v2 events, distinct rows}. */
     private static int[] publish(EmbeddedStack stack) throws Exception {
         Map<String, Object> producer = Map.of("bootstrap.servers", stack.endpoints().kafka());
+        MetricCatalog catalog = MetricCatalog.of(EmbeddedStack.seedCatalog());
         int v1 = 0;
         int v2 = 0;
         LocalDate today = LocalDate.now();
@@ -143,8 +137,9 @@ final class DemoCommand implements Callable<Integer> {
                     for (String slice : SLICES) {
                         double sliceShift = SLICES.indexOf(slice) * 0.01;
                         for (String metric : job.metrics()) {
+                            CatalogEntry entry = catalog.byName(metric).orElseThrow();
                             double value = value(metric, age, sliceShift);
-                            Double kpi = TYPES.get(metric) == MetricType.BUSINESS ? Math.round((1200 - age * 9 + sliceShift * 500) * 100) / 100.0 : null;
+                            Double kpi = entry.metricType() == MetricType.BUSINESS ? Math.round((1200 - age * 9 + sliceShift * 500) * 100) / 100.0 : null;
                             boolean viaV1 = job.path() == 0 || (job.path() == 2 && age < 20);
                             boolean viaV2 = job.path() == 1 || (job.path() == 2 && age >= 17);
                             if (viaV1) {
@@ -152,9 +147,10 @@ final class DemoCommand implements Callable<Integer> {
                                 v1++;
                             }
                             if (viaV2) {
-                                String key = KEYS.getOrDefault(metric, metric);
-                                publisher.publish(new statbridge.v2.ModelStat(job.model(), job.version(), date, slice, TYPES.get(metric), key, value));
-                                publisher.publish(new BusinessStat(job.model(), job.version(), date, slice, TYPES.get(metric), key, kpi));
+                                publisher.publish(new statbridge.v2.ModelStat(job.model(), job.version(), date, slice,
+                                        entry.metricType(), entry.metricKey(), value));
+                                publisher.publish(new BusinessStat(job.model(), job.version(), date, slice, entry.metricType(),
+                                        entry.metricKey(), kpi));
                                 v2 += 2;
                             }
                         }

@@ -11,7 +11,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
-import statbridge.config.Setting;
 import statbridge.contract.ContractSchema;
 import statbridge.contract.SchemaEvolution;
 import statbridge.contract.SchemaHistory;
@@ -39,16 +38,8 @@ final class SchemasCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static Setting topicSetting(ContractSchema record) {
-        return switch (record) {
-            case MODEL_STAT_V1 -> CommonSettings.TOPIC_V1;
-            case MODEL_STAT_V2 -> CommonSettings.TOPIC_V2;
-            case BUSINESS_STAT_V2 -> CommonSettings.TOPIC_BUSINESS_V2;
-        };
-    }
-
     static String subject(Configuration config, ContractSchema record) {
-        return SubjectNames.valueSubject(config.get(topicSetting(record)));
+        return SubjectNames.valueSubject(CommonSettings.topic(config, record));
     }
 
     static SchemaRegistryClient client(Configuration config) {

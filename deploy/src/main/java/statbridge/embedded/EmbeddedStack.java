@@ -131,12 +131,7 @@ public final class EmbeddedStack implements AutoCloseable {
         SchemaHistory history = SchemaHistory.load();
         try (SchemaRegistryClient client = SchemaRegistryClients.create(configuration.registryClientConfig())) {
             for (ContractSchema record : ContractSchema.values()) {
-                String topic = switch (record) {
-                    case MODEL_STAT_V1 -> configuration.get(CommonSettings.TOPIC_V1);
-                    case MODEL_STAT_V2 -> configuration.get(CommonSettings.TOPIC_V2);
-                    case BUSINESS_STAT_V2 -> configuration.get(CommonSettings.TOPIC_BUSINESS_V2);
-                };
-                String subject = SubjectNames.valueSubject(topic);
+                String subject = SubjectNames.valueSubject(CommonSettings.topic(configuration, record));
                 if (client.getCompatibility(subject).isEmpty()) {
                     client.setCompatibility(subject, history.rule(record));
                 }
@@ -151,13 +146,17 @@ public final class EmbeddedStack implements AutoCloseable {
         if (topic.read().size() > 0) {
             return;
         }
-        List<CatalogEntry> seed;
-        try (Reader reader = new InputStreamReader(EmbeddedStack.class.getResourceAsStream("/statbridge/catalog/metric-catalog.csv"),
-                StandardCharsets.UTF_8)) {
-            seed = CatalogFile.read(reader, "metric-catalog.csv", CatalogEntry.Origin.SEED);
-        }
+        List<CatalogEntry> seed = seedCatalog();
         topic.add(seed);
         log.println("seeded the metric catalog with " + seed.size() + " entries");
+    }
+
+    /** The seed catalog shipped in the jar (deploy/catalog/metric-catalog.csv). */
+    public static List<CatalogEntry> seedCatalog() throws IOException {
+        try (Reader reader = new InputStreamReader(EmbeddedStack.class.getResourceAsStream("/statbridge/catalog/metric-catalog.csv"),
+                StandardCharsets.UTF_8)) {
+            return CatalogFile.read(reader, "metric-catalog.csv", CatalogEntry.Origin.SEED);
+        }
     }
 
     public Endpoints endpoints() {

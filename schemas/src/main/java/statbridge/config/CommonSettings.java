@@ -53,6 +53,15 @@ public final class CommonSettings {
                 VALIDATION_REQUIRE_KEY);
     }
 
+    /** The topic a contract record travels on, as configured. */
+    public static String topic(Configuration config, statbridge.contract.ContractSchema record) {
+        return config.get(switch (record) {
+            case MODEL_STAT_V1 -> TOPIC_V1;
+            case MODEL_STAT_V2 -> TOPIC_V2;
+            case BUSINESS_STAT_V2 -> TOPIC_BUSINESS_V2;
+        });
+    }
+
     /** The validation limits these settings describe. */
     public static StatValidator.Limits limits(Configuration config) {
         return new StatValidator.Limits(config.getInt(VALIDATION_MAX_STRING_LENGTH), config.getDate(VALIDATION_MIN_DATE),
