@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                     + "writes the new split tables and, for a grace period, the legacy-shaped table too, exactly once.",
             ""
         },
-        subcommands = {UpCommand.class, DemoCommand.class, PipelineCommand.class, SinkCommand.class, DualWriteCommand.class, BackfillCommand.class, VerifyCommand.class,
+        subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, PipelineCommand.class, SinkCommand.class, DualWriteCommand.class, BackfillCommand.class, VerifyCommand.class,
             PurgeLegacyCommand.class, CatalogCommand.class, DlqCommand.class, DbCommand.class, SchemasCommand.class,
             ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {

@@ -2,7 +2,6 @@ package statbridge.catalog;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,24 +70,7 @@ public final class CatalogTopic {
      * @throws CatalogConflictException naming every conflict
      */
     public List<CatalogEntry> add(List<CatalogEntry> entries) {
-        MetricCatalog catalog = read();
-        List<CatalogEntry> added = new ArrayList<>();
-        List<String> conflicts = new ArrayList<>();
-        for (CatalogEntry entry : entries) {
-            try {
-                if (catalog.byName(entry.metricName()).isEmpty()) {
-                    catalog = catalog.with(entry);
-                    added.add(entry);
-                } else {
-                    catalog.checkAddable(entry);
-                }
-            } catch (CatalogConflictException e) {
-                conflicts.add(e.getMessage());
-            }
-        }
-        if (!conflicts.isEmpty()) {
-            throw new CatalogConflictException(String.join("; ", conflicts));
-        }
+        List<CatalogEntry> added = read().missing(entries);
         Map<String, Object> config = new HashMap<>(clientConfig);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

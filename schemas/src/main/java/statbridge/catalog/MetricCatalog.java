@@ -1,8 +1,10 @@
 package statbridge.catalog;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -55,6 +57,34 @@ public final class MetricCatalog implements CatalogLookup {
         names.put(entry.metricName(), entry);
         pairs.put(entry.typeKey(), entry);
         return new MetricCatalog(names, pairs);
+    }
+
+    /**
+     * The entries of {@code entries} this catalog does not hold yet, in order: what adding them all
+     * would write. All or nothing: checked against this catalog and against each other.
+     *
+     * @throws CatalogConflictException naming every conflict
+     */
+    public List<CatalogEntry> missing(List<CatalogEntry> entries) {
+        MetricCatalog catalog = this;
+        List<CatalogEntry> missing = new ArrayList<>();
+        List<String> conflicts = new ArrayList<>();
+        for (CatalogEntry entry : entries) {
+            try {
+                if (catalog.byName(entry.metricName()).isEmpty()) {
+                    catalog = catalog.with(entry);
+                    missing.add(entry);
+                } else {
+                    catalog.checkAddable(entry);
+                }
+            } catch (CatalogConflictException e) {
+                conflicts.add(e.getMessage());
+            }
+        }
+        if (!conflicts.isEmpty()) {
+            throw new CatalogConflictException(String.join("; ", conflicts));
+        }
+        return missing;
     }
 
     /** Throws when {@link #with} would refuse {@code entry}. */

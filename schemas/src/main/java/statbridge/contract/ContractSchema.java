@@ -30,6 +30,16 @@ public enum ContractSchema {
         return schema.getFullName();
     }
 
+    /** The contract record with this schema's full name. */
+    public static ContractSchema of(Schema schema) {
+        for (ContractSchema record : values()) {
+            if (record.fullName().equals(schema.getFullName())) {
+                return record;
+            }
+        }
+        throw new IllegalArgumentException("not a statbridge contract record: " + schema.getFullName());
+    }
+
     /** The topic the record travels on unless configured otherwise. */
     public String defaultTopic() {
         return defaultTopic;

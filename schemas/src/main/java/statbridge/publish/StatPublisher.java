@@ -37,11 +37,13 @@ public final class StatPublisher implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final SchemaRegistryClient registry;
     private final AvroSerializer<Object> serializer;
-    private final StatValidator validator = new StatValidator(StatValidator.Limits.defaults());
+    private final StatValidator validator;
     private final Map<ContractSchema, String> topics;
 
-    private StatPublisher(KafkaProducer<byte[], byte[]> producer, SchemaRegistryClient registry, Map<ContractSchema, String> topics) {
+    private StatPublisher(KafkaProducer<byte[], byte[]> producer, SchemaRegistryClient registry, Map<ContractSchema, String> topics,
+            StatValidator.Limits limits) {
         this.producer = producer;
+        this.validator = new StatValidator(limits);
         this.registry = registry;
         this.serializer = new AvroSerializer<>(registry, false, Map.of());
         this.topics = topics;
@@ -60,6 +62,12 @@ public final class StatPublisher implements AutoCloseable {
      */
     public static StatPublisher create(Map<String, Object> producerConfig, Map<String, ?> registryConfig,
             Map<ContractSchema, String> topics) {
+        return create(producerConfig, registryConfig, topics, StatValidator.Limits.defaults());
+    }
+
+    /** As {@link #create(Map, Map, Map)}, checking stats against {@code limits} instead of the defaults. */
+    public static StatPublisher create(Map<String, Object> producerConfig, Map<String, ?> registryConfig,
+            Map<ContractSchema, String> topics, StatValidator.Limits limits) {
         Map<String, Object> config = new HashMap<>(producerConfig);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -70,7 +78,7 @@ public final class StatPublisher implements AutoCloseable {
         for (ContractSchema record : ContractSchema.values()) {
             resolved.put(record, topics.getOrDefault(record, record.defaultTopic()));
         }
-        return new StatPublisher(new KafkaProducer<>(config), SchemaRegistryClients.create(registryConfig), resolved);
+        return new StatPublisher(new KafkaProducer<>(config), SchemaRegistryClients.create(registryConfig), resolved, limits);
     }
 
     /** Publishes a v1 (legacy-shape) stat. */
@@ -89,6 +97,20 @@ public final class StatPublisher implements AutoCloseable {
     public CompletableFuture<RecordMetadata> publish(BusinessStat stat) {
         String key = StatKey.of(stat).render();
         return send(ContractSchema.BUSINESS_STAT_V2, key, stat, validator.validate(key, stat));
+    }
+
+    /** Publishes any of the contract's stat records (v1 or v2 model stat, business stat). */
+    public CompletableFuture<RecordMetadata> publish(org.apache.avro.specific.SpecificRecord stat) {
+        if (stat instanceof statbridge.v1.ModelStat v1) {
+            return publish(v1);
+        }
+        if (stat instanceof statbridge.v2.ModelStat v2) {
+            return publish(v2);
+        }
+        if (stat instanceof BusinessStat business) {
+            return publish(business);
+        }
+        throw new IllegalArgumentException("not a statbridge stat record: " + stat.getSchema().getFullName());
     }
 
     private CompletableFuture<RecordMetadata> send(ContractSchema type, String key, Object stat,

@@ -1,0 +1,400 @@
+package statbridge.publish;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.avro.specific.SpecificRecord;
+import statbridge.contract.StatKey;
+import statbridge.contract.StatValidator;
+import statbridge.v2.BusinessStat;
+import statbridge.v2.MetricType;
+
+/**
+ * Reads stats written by people and scripts: CSV with a header line, or JSON lines (one object
+ * per line). Each line becomes the records to publish or a refusal with its line number and
+ * reason; a line is never half accepted. A v1 line is one {@code ModelStat} v1; a v2 line is
+ * one {@code ModelStat} v2 and, when it has a {@code business_metric_value} column or field
+ * (empty or null withdraws the KPI), one {@code BusinessStat} too.
+ *
+ * <p>Blank lines are skipped, and in CSV so are lines starting with {@code #}. A CSV header with
+ * a duplicate, unknown or missing column makes the whole input unusable
+ * ({@link BadHeaderException}): nothing can be read safely by position after it.
+ */
+public final class StatLines {
+
+    /** The record version the lines describe. */
+    public enum Version {
+        V1, V2
+    }
+
+    /** How the lines are written. */
+    public enum Format {
+        CSV, JSON;
+
+        /** JSON when the first non-blank line starts with '{', CSV otherwise. */
+        static Format sniff(String firstLine) {
+            return firstLine.stripLeading().startsWith("{") ? JSON : CSV;
+        }
+    }
+
+    /** What happens to each line. */
+    public interface Handler {
+        /** A good line and the records it becomes (one or two), in the order to send them. */
+        void accepted(int line, List<SpecificRecord> records);
+
+        /** A line that is not published, and why. */
+        void refused(int line, String reason);
+    }
+
+    /** A CSV header that cannot be used. */
+    public static final class BadHeaderException extends IllegalArgumentException {
+        BadHeaderException(String message) {
+            super(message);
+        }
+    }
+
+    static final List<String> V1_COLUMNS = List.of("model_name", "model_version", "stat_date", "slice_key", "metric_name",
+            "metric_value", "business_metric_value");
+    static final List<String> V2_COLUMNS = List.of("model_name", "model_version", "stat_date", "slice_key", "metric_type",
+            "metric_key", "metric_value", "business_metric_value");
+    private static final String OPTIONAL_COLUMN = "business_metric_value";
+    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+    private static final Set<String> NON_FINITE = Set.of("NaN", "Infinity", "+Infinity", "-Infinity");
+
+    private final Version version;
+    private final StatValidator validator;
+    private final ObjectMapper json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    public StatLines(Version version, StatValidator.Limits limits) {
+        this.version = version;
+        this.validator = new StatValidator(limits);
+    }
+
+    /**
+     * Reads every line of {@code in}.
+     *
+     * @param format the format, or null to tell from the first non-blank line
+     * @throws BadHeaderException when a CSV header cannot be used (nothing has been accepted then)
+     */
+    public void read(InputStream in, Format format, Handler handler) throws IOException {
+        LineSplitter lines = new LineSplitter(in);
+        Map<String, Integer> header = null;
+        byte[] bytes;
+        while ((bytes = lines.next()) != null) {
+            int number = lines.number();
+            String line;
+            try {
+                line = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                if (header == null && format != Format.JSON) {
+                    throw new BadHeaderException("line " + number + ": the header is not valid UTF-8");
+                }
+                handler.refused(number, "the line is not valid UTF-8");
+                continue;
+            }
+            if (number == 1 && line.startsWith("\uFEFF")) {
+                line = line.substring(1);
+            }
+            if (line.endsWith("\r")) {
+                line = line.substring(0, line.length() - 1);
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            if (format == null) {
+                format = Format.sniff(line);
+            }
+            if (format == Format.CSV && line.startsWith("#")) {
+                continue;
+            }
+            if (format == Format.CSV && header == null) {
+                header = header(line, number);
+                continue;
+            }
+            Map<String, String> fields = new HashMap<>();
+            Optional<String> problem = format == Format.CSV ? csvFields(line, header, fields) : jsonFields(line, fields);
+            Outcome outcome = problem.map(Outcome::refused).orElseGet(() -> buildRecords(fields));
+            if (outcome.reason() != null) {
+                handler.refused(number, outcome.reason());
+            } else {
+                handler.accepted(number, outcome.records());
+            }
+        }
+        if (format == Format.CSV && header == null) {
+            throw new BadHeaderException("the input has no header line; expected " + String.join(",", columns()));
+        }
+    }
+
+    private List<String> columns() {
+        return version == Version.V1 ? V1_COLUMNS : V2_COLUMNS;
+    }
+
+    private Map<String, Integer> header(String line, int number) {
+        List<String> names = new ArrayList<>();
+        Optional<String> problem = splitCsv(line, names);
+        if (problem.isPresent()) {
+            throw new BadHeaderException("line " + number + " (the header): " + problem.get());
+        }
+        Map<String, Integer> positions = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i).strip().toLowerCase(Locale.ROOT);
+            if (!columns().contains(name)) {
+                throw new BadHeaderException("line " + number + " (the header): unknown column '" + names.get(i) + "'; a "
+                        + version.name().toLowerCase(Locale.ROOT) + " file has the columns " + String.join(",", columns()));
+            }
+            if (positions.putIfAbsent(name, i) != null) {
+                throw new BadHeaderException("line " + number + " (the header): the column '" + name + "' appears twice");
+            }
+        }
+        List<String> missing = columns().stream().filter(c -> !c.equals(OPTIONAL_COLUMN) && !positions.containsKey(c)).toList();
+        if (!missing.isEmpty()) {
+            throw new BadHeaderException("line " + number + " (the header): missing column(s) " + String.join(",", missing));
+        }
+        return positions;
+    }
+
+    private static Optional<String> csvFields(String line, Map<String, Integer> header, Map<String, String> fields) {
+        List<String> cells = new ArrayList<>();
+        Optional<String> problem = splitCsv(line, cells);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        if (cells.size() != header.size()) {
+            return Optional.of("expected " + header.size() + " columns, found " + cells.size());
+        }
+        header.forEach((name, position) -> fields.put(name, cells.get(position)));
+        return Optional.empty();
+    }
+
+    /** RFC 4180 cells of one line: commas separate, double quotes quote, "" is a quote. */
+    static Optional<String> splitCsv(String line, List<String> cells) {
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        boolean wasQuoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    cell.append('"');
+                    i++;
+                } else if (c == '"') {
+                    quoted = false;
+                } else {
+                    cell.append(c);
+                }
+            } else if (c == ',') {
+                cells.add(cell.toString());
+                cell.setLength(0);
+                wasQuoted = false;
+            } else if (c == '"' && cell.length() == 0 && !wasQuoted) {
+                quoted = true;
+                wasQuoted = true;
+            } else if (wasQuoted) {
+                return Optional.of("text after the closing quote in column " + (cells.size() + 1));
+            } else {
+                cell.append(c);
+            }
+        }
+        if (quoted) {
+            return Optional.of("a quoted field in column " + (cells.size() + 1) + " is not closed");
+        }
+        cells.add(cell.toString());
+        return Optional.empty();
+    }
+
+    private Optional<String> jsonFields(String line, Map<String, String> fields) {
+        JsonNode node;
+        try {
+            node = json.readTree(line);
+        } catch (JsonProcessingException e) {
+            return Optional.of("not a JSON object: " + e.getOriginalMessage());
+        }
+        if (!(node instanceof ObjectNode object)) {
+            return Optional.of("not a JSON object");
+        }
+        for (var field : (Iterable<Map.Entry<String, JsonNode>>) object::fields) {
+            String name = field.getKey();
+            JsonNode value = field.getValue();
+            if (!columns().contains(name)) {
+                return Optional.of("unknown field '" + name + "'; a " + version.name().toLowerCase(Locale.ROOT)
+                        + " stat has the fields " + String.join(",", columns()));
+            }
+            boolean numeric = name.endsWith("_value");
+            if (value.isNull()) {
+                fields.put(name, "");
+            } else if (numeric && value.isNumber()) {
+                fields.put(name, value.asText());
+            } else if (numeric && value.isTextual() && NON_FINITE.contains(value.asText())) {
+                fields.put(name, value.asText());
+            } else if (!numeric && value.isTextual()) {
+                fields.put(name, value.asText());
+            } else {
+                return Optional.of(name + " must be " + (numeric ? "a number" : "a string") + ", not " + value.getNodeType()
+                        .name().toLowerCase(Locale.ROOT));
+            }
+        }
+        for (String column : columns()) {
+            if (!column.equals(OPTIONAL_COLUMN) && !fields.containsKey(column)) {
+                return Optional.of("the field " + column + " is missing");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Outcome buildRecords(Map<String, String> fields) {
+        try {
+            String model = fields.get("model_name");
+            String modelVersion = fields.get("model_version");
+            LocalDate date = date(fields.get("stat_date"));
+            String slice = fields.get("slice_key");
+            double value = number("metric_value", fields.get("metric_value"));
+            String business = fields.get(OPTIONAL_COLUMN);
+            Double businessValue = business == null || business.isEmpty() ? null : number(OPTIONAL_COLUMN, business);
+            List<SpecificRecord> records = new ArrayList<>();
+            if (version == Version.V1) {
+                var stat = new statbridge.v1.ModelStat(model, modelVersion, date, slice, fields.get("metric_name"), value,
+                        businessValue);
+                Optional<StatValidator.Violation> violation = validator.validate(StatKey.of(stat).render(), stat);
+                if (violation.isPresent()) {
+                    return Outcome.refused(violation.get());
+                }
+                records.add(stat);
+            } else {
+                MetricType type = type(fields.get("metric_type"));
+                var stat = new statbridge.v2.ModelStat(model, modelVersion, date, slice, type, fields.get("metric_key"), value);
+                Optional<StatValidator.Violation> violation = validator.validate(StatKey.of(stat).render(), stat);
+                if (violation.isPresent()) {
+                    return Outcome.refused(violation.get());
+                }
+                records.add(stat);
+                if (business != null) {
+                    var kpi = new BusinessStat(model, modelVersion, date, slice, type, fields.get("metric_key"), businessValue);
+                    violation = validator.validate(StatKey.of(kpi).render(), kpi);
+                    if (violation.isPresent()) {
+                        return Outcome.refused(violation.get());
+                    }
+                    records.add(kpi);
+                }
+            }
+            return new Outcome(records, null);
+        } catch (IllegalArgumentException e) {
+            return Outcome.refused(e.getMessage());
+        }
+    }
+
+    /** Either the records of a line or the reason it was refused. */
+    private record Outcome(List<SpecificRecord> records, String reason) {
+        static Outcome refused(StatValidator.Violation violation) {
+            return refused(violation.reason() + ": " + violation.message());
+        }
+
+        static Outcome refused(String reason) {
+            return new Outcome(null, reason);
+        }
+    }
+
+    private static LocalDate date(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("stat_date is empty");
+        }
+        try {
+            return LocalDate.parse(text.strip());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("stat_date '" + abbreviate(text) + "' is not a date (YYYY-MM-DD)");
+        }
+    }
+
+    private static double number(String field, String text) {
+        String t = text == null ? "" : text.strip();
+        if (NON_FINITE.contains(t)) {
+            return t.equals("NaN") ? Double.NaN : t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        if (!NUMBER.matcher(t).matches()) {
+            throw new IllegalArgumentException(field + " '" + abbreviate(text) + "' is not a number");
+        }
+        return Double.parseDouble(t);
+    }
+
+    private static MetricType type(String text) {
+        String t = text == null ? "" : text.strip().toUpperCase(Locale.ROOT);
+        if (t.equals("ONLINE") || t.equals("BUSINESS") || t.equals("DRIFT")) {
+            return MetricType.valueOf(t);
+        }
+        throw new IllegalArgumentException("metric_type '" + abbreviate(text) + "' is not one of ONLINE, BUSINESS, DRIFT");
+    }
+
+    private static String abbreviate(String text) {
+        return text == null ? "" : text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+
+    /** Splits raw bytes on '\n' so that each line can be decoded (and refused) on its own. */
+    private static final class LineSplitter {
+        private final InputStream in;
+        private final byte[] buffer = new byte[64 * 1024];
+        private int position;
+        private int limit;
+        private int number;
+        private boolean eof;
+
+        LineSplitter(InputStream in) {
+            this.in = in;
+        }
+
+        byte[] next() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true) {
+                if (position == limit) {
+                    if (eof) {
+                        if (line.size() == 0) {
+                            return null;
+                        }
+                        number++;
+                        return line.toByteArray();
+                    }
+                    limit = in.read(buffer);
+                    position = 0;
+                    if (limit < 0) {
+                        limit = 0;
+                        eof = true;
+                    }
+                    continue;
+                }
+                int start = position;
+                while (position < limit && buffer[position] != '\n') {
+                    position++;
+                }
+                line.write(buffer, start, position - start);
+                if (position < limit) {
+                    position++;
+                    number++;
+                    return line.toByteArray();
+                }
+            }
+        }
+
+        int number() {
+            return number;
+        }
+    }
+}
