@@ -30,9 +30,15 @@ public final class OperationsServer implements AutoCloseable {
         this.registry = registry;
     }
 
-    /** A registry whose meters the server will publish. */
+    /** A registry whose meters the server will publish, with the JVM's memory, GC, threads and CPU bound to it. */
     public static PrometheusMeterRegistry newRegistry() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+        return registry;
     }
 
     /** Starts serving on {@code host:port} (0 picks a free port). */

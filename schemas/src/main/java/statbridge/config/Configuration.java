@@ -73,6 +73,16 @@ public final class Configuration {
         return new Configuration(values, origins);
     }
 
+    /**
+     * The key an environment variable sets, e.g. {@code STATBRIDGE_SINK_GROUP_ID} sets
+     * {@code sink.group.id} (a double underscore stands for an underscore); empty for a variable
+     * without the {@code STATBRIDGE_} prefix.
+     */
+    public static java.util.Optional<String> keyOfEnvironmentVariable(String name) {
+        return name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()
+                ? java.util.Optional.of(keyFromEnvironment(name.substring(ENV_PREFIX.length()))) : java.util.Optional.empty();
+    }
+
     static String keyFromEnvironment(String suffix) {
         return suffix.toLowerCase(Locale.ROOT).replace("__", "\u0000").replace('_', '.').replace('\u0000', '_');
     }

@@ -43,7 +43,7 @@ public final class SinkMetrics {
         return registry;
     }
 
-    void batch(BatchResult result, Duration took) {
+    public void batch(BatchResult result, Duration took) {
         batchLatency.record(took);
         add("model_stats_daily", result.statRows());
         add("model_business_stats_daily", result.businessRows() + result.businessWithdrawn());
@@ -56,12 +56,12 @@ public final class SinkMetrics {
                 .description("rows inserted, updated or deleted").tag("table", t).register(registry)).increment(count);
     }
 
-    void deadLettered(String reason) {
+    public void deadLettered(String reason) {
         deadLetters.computeIfAbsent(reason, r -> Counter.builder("statbridge.sink.dead.letters")
                 .description("records the sink sent to the dead-letter topic").tag("reason", r).register(registry)).increment();
     }
 
-    void retried() {
+    public void retried() {
         retries.increment();
     }
 
