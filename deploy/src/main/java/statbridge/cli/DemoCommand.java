@@ -110,8 +110,10 @@ final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%nDone in %.0f s. Try next:%n", (System.nanoTime() - started) / 1e9);
             out.println("  ./statbridge up                          keep a stack running (data in ~/.statbridge/data)");
             out.println("  ./statbridge dual-write status           in another terminal: no flags needed");
+            out.println("  ./statbridge publish --version v1 FILE   publish your own stats from CSV or JSON lines ('-' for stdin)");
             out.println("  ./statbridge verify                      parity between the shapes, as a report or --json");
             out.println("  ./statbridge dual-write off / on         switch the legacy table to a view and back, no gap");
+            out.println("  ./statbridge catalog list                the metric catalog; catalog add/import change it");
             out.println("  ./statbridge catalog guide               the migration guide for dashboard owners");
             out.flush();
         } finally {
