@@ -64,6 +64,16 @@ final class UpCommand implements Callable<Integer> {
             }
             stopped.countDown();
         }, "statbridge-up-shutdown"));
+        // SIGUSR2 restarts the embedded PostgreSQL: a fault drill for the components (and the chaos soak).
+        sun.misc.Signal.handle(new sun.misc.Signal("USR2"), signal -> {
+            try {
+                stack.restartPostgres();
+                spec.commandLine().getErr().println("restarted PostgreSQL");
+            } catch (Exception e) {
+                spec.commandLine().getErr().println("could not restart PostgreSQL: " + e.getMessage());
+            }
+            spec.commandLine().getErr().flush();
+        });
         EmbeddedStack.Endpoints endpoints = stack.endpoints();
         out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
         out.flush();

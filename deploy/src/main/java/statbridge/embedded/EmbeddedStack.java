@@ -52,7 +52,29 @@ public final class EmbeddedStack implements AutoCloseable {
     private Endpoints endpoints;
     private Configuration configuration;
 
+    private EmbeddedPostgres postgres;
+    private Path dataDir;
+
     private EmbeddedStack() {
+    }
+
+    private static EmbeddedPostgres.Builder postgresBuilder(Path dataDir) {
+        return EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir.resolve("postgres"))
+                .setCleanDataDirectory(false)
+                .setServerConfig("max_connections", "100");
+    }
+
+    /**
+     * Stops PostgreSQL and starts it again on the same port with the same data (what a database
+     * restart looks like to the components: every connection drops, then it answers again).
+     */
+    public synchronized void restartPostgres() throws IOException {
+        int port = postgres.getPort();
+        int index = parts.indexOf(postgres);
+        postgres.close();
+        postgres = postgresBuilder(dataDir).setPort(port).start();
+        parts.set(index, postgres);
     }
 
     /**
@@ -85,12 +107,9 @@ public final class EmbeddedStack implements AutoCloseable {
         parts.add(registry);
         log.println("starting PostgreSQL ...");
         log.flush();
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                .setDataDirectory(dataDir.resolve("postgres"))
-                .setCleanDataDirectory(false)
-                .setPort(freeFrom(postgresPort))
-                .setServerConfig("max_connections", "100")
-                .start();
+        EmbeddedPostgres postgres = postgresBuilder(dataDir).setPort(freeFrom(postgresPort)).start();
+        this.postgres = postgres;
+        this.dataDir = dataDir;
         parts.add(postgres);
         endpoints = new Endpoints(kafka.bootstrapServers(), registry.url(),
                 "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres?user=postgres");

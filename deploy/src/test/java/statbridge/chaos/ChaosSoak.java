@@ -1,0 +1,770 @@
+package statbridge.chaos;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.CatalogTopic;
+import statbridge.catalog.MetricCatalog;
+import statbridge.cli.Statbridge;
+import statbridge.contract.StatKey;
+import statbridge.deadletter.DeadLetter;
+import statbridge.embedded.EmbeddedStack;
+import statbridge.registry.SchemaRegistryClient;
+import statbridge.registry.SchemaRegistryClients;
+import statbridge.serde.AvroSerializer;
+import statbridge.sink.PublishedModel;
+import statbridge.sink.SinkDatabase;
+import statbridge.topics.TopicReader;
+import statbridge.v2.BusinessStat;
+import statbridge.v2.MetricType;
+
+/**
+ * The whole path under the faults real deployments meet. {@code statbridge up --infra-only} runs
+ * Kafka, the registry and PostgreSQL in one process; two pipeline and two sink processes share the
+ * work; a publisher sends v1 and v2 events at a steady rate (corrections, the same fact through
+ * both paths, bad records) and logs what Kafka acknowledged; a schedule drawn from the seed kills,
+ * stops and restarts processes, restarts PostgreSQL and the broker, switches dual-write off and on
+ * and adds catalog entries. Then everything drains and the tables, the topics and the dead letters
+ * are checked against the publisher's log.
+ */
+public final class ChaosSoak {
+
+    /** What can go wrong. */
+    public enum Fault {
+        KILL_PIPELINE, KILL_SINK, TERM_PIPELINE, TERM_SINK, RESTART_POSTGRES, RESTART_BROKER, DUAL_WRITE_SWITCH, CATALOG_ADD;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /**
+     * @param seed draws the fault schedule and the data
+     * @param duration how long events are published and faults injected
+     * @param faultInterval mean pause between two faults
+     * @param minFaults the run goes on past its duration until this many faults were injected
+     * @param eventsPerSecond the publishers' steady rate
+     */
+    public record Options(long seed, Duration duration, Duration faultInterval, int minFaults, int eventsPerSecond, Path workDir) {
+    }
+
+    /** What the run found. */
+    public record Summary(long seed, long events, long badRecords, Map<Fault, Integer> faults, long rowsChecked, long lost,
+            long duplicated, long wrong, List<String> examples) {
+
+        public int totalFaults() {
+            return faults.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        public boolean clean() {
+            return lost == 0 && duplicated == 0 && wrong == 0;
+        }
+
+        public String line() {
+            StringBuilder kinds = new StringBuilder();
+            faults.forEach((fault, count) -> kinds.append(kinds.length() == 0 ? "" : ", ").append(fault.label()).append('=').append(count));
+            return String.format(Locale.ROOT, "chaos soak seed=%d: events=%,d (bad=%,d), faults=%d {%s}, rows checked=%,d, "
+                    + "lost=%d, duplicated=%d, wrong=%d", seed, events, badRecords, totalFaults(), kinds, rowsChecked, lost,
+                    duplicated, wrong);
+        }
+    }
+
+    private static final Pattern READY = Pattern.compile("READY kafka=(\\S+) registry=(\\S+) jdbc=(\\S+)");
+    private static final List<String> MODELS = List.of("IntentClassifier", "ChurnPredictor", "FraudScorer");
+    private static final List<String> SLICES = List.of("ALL", "country=PL", "country=DE", "device=ios");
+
+    private final Options options;
+    private final Random random;
+    private final Path dir;
+    private final int kafkaPort;
+    private final int registryPort;
+    private final int postgresPort;
+    private String kafka;
+    private String registry;
+    private String jdbc;
+    private Process infra;
+    private final Process[] pipelines = new Process[2];
+    private final Process[] sinks = new Process[2];
+    private final Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
+    private final List<String> log = new CopyOnWriteArrayList<>();
+    private volatile MetricCatalog catalog;
+    private final List<String> metricNames = new CopyOnWriteArrayList<>();
+    private boolean dualWriteOn = true;
+    private int catalogAdditions;
+
+    public ChaosSoak(Options options) throws IOException {
+        this.options = options;
+        this.random = new Random(options.seed());
+        this.dir = options.workDir();
+        if (Files.exists(dir)) {
+            try (var files = Files.walk(dir)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        this.kafkaPort = freePort();
+        this.registryPort = freePort();
+        this.postgresPort = freePort();
+    }
+
+    public Summary run() throws Exception {
+        try {
+            startInfra();
+            catalog = MetricCatalog.of(EmbeddedStack.seedCatalog());
+            metricNames.addAll(List.of("accuracy", "f1_score", "churn_rate", "psi_country", "precision", "recall"));
+            for (String name : metricNames) {
+                catalog.byName(name).orElseThrow(() -> new IllegalStateException("the seed catalog lacks " + name));
+            }
+            Path config = writeConfig();
+            for (int i = 0; i < 2; i++) {
+                pipelines[i] = startComponent("pipeline", i, config);
+                sinks[i] = startComponent("sink", i, config);
+            }
+            Publisher publisher = new Publisher(new Random(options.seed() * 31 + 7));
+            Thread publishing = new Thread(publisher, "chaos-publisher");
+            publishing.start();
+            injectFaults(System.nanoTime() + options.duration().toNanos());
+            publisher.stop.set(true);
+            publishing.join();
+            publisher.finish();
+            if (!dualWriteOn) {
+                switchDualWrite();
+            }
+            drain(config);
+            return check(publisher);
+        } finally {
+            stopAll();
+        }
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    private void startInfra() throws Exception {
+        infra = statbridge("infra", List.of("up", "--infra-only", "--kafka-port", "" + kafkaPort, "--registry-port", "" + registryPort,
+                "--pg-port", "" + postgresPort, "--data-dir", dir.resolve("data").toString(), "--metrics-port", "-1"), Map.of(), true);
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        Path out = dir.resolve("infra.log");
+        while (System.nanoTime() < deadline) {
+            List<String> lines = Files.exists(out) ? new String(Files.readAllBytes(out), StandardCharsets.UTF_8).lines().toList() : List.of();
+            List<Matcher> ready = lines.stream().map(READY::matcher).filter(Matcher::matches).toList();
+            if (ready.size() > readyCount) {
+                Matcher m = ready.get(ready.size() - 1);
+                if (kafka != null && !m.group(1).equals(kafka)) {
+                    throw new IllegalStateException("the restarted broker came back on " + m.group(1) + ", not " + kafka);
+                }
+                kafka = m.group(1);
+                registry = m.group(2);
+                jdbc = m.group(3);
+                readyCount = ready.size();
+                return;
+            }
+            if (!infra.isAlive()) {
+                throw new IllegalStateException("statbridge up --infra-only exited with " + infra.exitValue() + ":\n" + tail(out));
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("statbridge up --infra-only did not print READY:\n" + tail(out));
+    }
+
+    private int readyCount;
+
+    private Path writeConfig() throws IOException {
+        Path config = dir.resolve("statbridge.properties");
+        Files.writeString(config, String.join("\n",
+                "kafka.bootstrap.servers=" + kafka,
+                "schema.registry.url=" + registry,
+                "jdbc.url=" + jdbc,
+                "pipeline.application.id=chaos-pipeline",
+                "pipeline.commit.interval.ms=100",
+                "sink.group.id=chaos-sink",
+                "sink.batch.max.wait.ms=100",
+                "sink.retry.max.backoff.ms=2000",
+                ""));
+        return config;
+    }
+
+    private Process startComponent(String kind, int instance, Path config) throws IOException {
+        Map<String, String> environment = new HashMap<>();
+        if (kind.equals("pipeline")) {
+            environment.put("STATBRIDGE_PIPELINE_STATE_DIR", dir.resolve("streams-" + instance).toString());
+        }
+        return statbridge(kind + "-" + instance, List.of(kind, "--config", config.toString(), "--metrics-port", "-1"), environment,
+                false);
+    }
+
+    private Process statbridge(String name, List<String> args, Map<String, String> environment, boolean infraProcess)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                infraProcess ? "-Xmx1g" : "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Statbridge.class.getName()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
+        builder.environment().put("STATBRIDGE_HOME", dir.resolve("home").toString());
+        builder.environment().put("STATBRIDGE_LOG_LEVEL", "WARN");
+        builder.environment().putAll(environment);
+        return builder.start();
+    }
+
+    private void restart(Process[] group, int instance, String kind, boolean kill) throws Exception {
+        Process process = group[instance];
+        if (kill) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
+        }
+        if (!process.waitFor(90, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            log.add(kind + "-" + instance + " did not stop within 90 s of SIGTERM; killed");
+        }
+        Thread.sleep(random.nextInt(1500));
+        group[instance] = startComponent(kind, instance, dir.resolve("statbridge.properties"));
+    }
+
+    /** Restarts PostgreSQL under the infrastructure process ({@code statbridge up} does it on SIGUSR2), and waits until it answers. */
+    private void restartPostgres() throws Exception {
+        Path out = dir.resolve("infra.log");
+        long before = restarts(out);
+        new ProcessBuilder("kill", "-USR2", Long.toString(infra.pid())).start().waitFor();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (restarts(out) == before) {
+            if (System.nanoTime() > deadline || !infra.isAlive()) {
+                throw new IllegalStateException("PostgreSQL did not restart:\n" + tail(out));
+            }
+            Thread.sleep(200);
+        }
+        if (Files.readString(out).contains("could not restart PostgreSQL")) {
+            throw new IllegalStateException("PostgreSQL did not restart:\n" + tail(out));
+        }
+    }
+
+    private static long restarts(Path out) throws IOException {
+        return new String(Files.readAllBytes(out), StandardCharsets.UTF_8).lines()
+                .filter(line -> line.contains("restarted PostgreSQL") || line.contains("could not restart PostgreSQL")).count();
+    }
+
+    /** Stops the postmaster of the data directory, whoever started it, with a fast shutdown. */
+    private void stopPostgres() throws Exception {
+        Path pidFile = dir.resolve("data").resolve("postgres").resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+        var handle = ProcessHandle.of(pid);
+        if (handle.isEmpty()) {
+            return;
+        }
+        new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
+        try {
+            handle.get().onExit().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            handle.get().destroyForcibly();
+            handle.get().onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Restarts the infrastructure process: the broker (and with it the registry and PostgreSQL), on the same ports and data. */
+    private void restartBroker() throws Exception {
+        infra.destroy();
+        if (!infra.waitFor(2, TimeUnit.MINUTES)) {
+            infra.destroyForcibly().waitFor();
+            log.add("the infrastructure process did not stop within 2 minutes of SIGTERM; killed");
+        }
+        stopPostgres();
+        startInfra();
+    }
+
+    private void stopAll() {
+        List<Process> all = new ArrayList<>();
+        Collections.addAll(all, pipelines);
+        Collections.addAll(all, sinks);
+        for (Process process : all) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
+        }
+        if (infra != null) {
+            infra.destroy();
+            try {
+                if (!infra.waitFor(2, TimeUnit.MINUTES)) {
+                    infra.destroyForcibly();
+                }
+                stopPostgres();
+            } catch (Exception e) {
+                log.add("stopping PostgreSQL: " + e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    private void injectFaults(long until) throws Exception {
+        List<Fault> firstRound = new ArrayList<>(List.of(Fault.values()));
+        Collections.shuffle(firstRound, random);
+        int n = 0;
+        while (System.nanoTime() < until || total() < options.minFaults()) {
+            Thread.sleep((long) (options.faultInterval().toMillis() * (0.5 + random.nextDouble())));
+            Fault fault = n < firstRound.size() ? firstRound.get(n) : draw();
+            n++;
+            if (inject(fault)) {
+                injected.merge(fault, 1, Integer::sum);
+            }
+        }
+    }
+
+    private int total() {
+        return injected.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    private Fault draw() {
+        int roll = random.nextInt(100);
+        if (roll < 18) {
+            return Fault.KILL_PIPELINE;
+        }
+        if (roll < 36) {
+            return Fault.KILL_SINK;
+        }
+        if (roll < 48) {
+            return Fault.TERM_PIPELINE;
+        }
+        if (roll < 60) {
+            return Fault.TERM_SINK;
+        }
+        if (roll < 70) {
+            return Fault.RESTART_POSTGRES;
+        }
+        if (roll < 76) {
+            return Fault.RESTART_BROKER;
+        }
+        if (roll < 90) {
+            return Fault.DUAL_WRITE_SWITCH;
+        }
+        return Fault.CATALOG_ADD;
+    }
+
+    private boolean inject(Fault fault) throws Exception {
+        switch (fault) {
+            case KILL_PIPELINE -> restart(pipelines, random.nextInt(2), "pipeline", true);
+            case KILL_SINK -> restart(sinks, random.nextInt(2), "sink", true);
+            case TERM_PIPELINE -> restart(pipelines, random.nextInt(2), "pipeline", false);
+            case TERM_SINK -> restart(sinks, random.nextInt(2), "sink", false);
+            case RESTART_POSTGRES -> restartPostgres();
+            case RESTART_BROKER -> restartBroker();
+            case DUAL_WRITE_SWITCH -> {
+                return switchDualWrite();
+            }
+            case CATALOG_ADD -> {
+                CatalogEntry entry = CatalogEntry.of("chaos_metric_" + ++catalogAdditions, MetricType.ONLINE,
+                        "chaos_metric_" + catalogAdditions);
+                new CatalogTopic(Map.of("bootstrap.servers", kafka), "metric-catalog").add(List.of(entry));
+                catalog = catalog.with(entry);
+                metricNames.add(entry.metricName());
+            }
+            default -> throw new IllegalArgumentException(fault.name());
+        }
+        return true;
+    }
+
+    /** Flips dual-write with the real command; a refusal (e.g. a lock wait) is logged and not counted. */
+    private boolean switchDualWrite() {
+        StringWriter out = new StringWriter();
+        var commandLine = Statbridge.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(out, true));
+        int exit = commandLine.execute("dual-write", dualWriteOn ? "off" : "on", "--jdbc", jdbc, "--reason", "chaos soak");
+        if (exit != 0) {
+            log.add("dual-write " + (dualWriteOn ? "off" : "on") + " exited " + exit + ": " + out.toString().strip());
+            return false;
+        }
+        dualWriteOn = !dualWriteOn;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    /** Publishes at a steady rate and logs every event Kafka acknowledged. */
+    private final class Publisher implements Runnable {
+        final AtomicBoolean stop = new AtomicBoolean();
+        final PublishedModel model = new PublishedModel();
+        final Random random;
+        final KafkaProducer<byte[], byte[]> producer;
+        final SchemaRegistryClient registryClient;
+        final AvroSerializer<Object> serializer;
+        final AtomicLong inFlight = new AtomicLong();
+        final AtomicLong events = new AtomicLong();
+        /** Timestamps of the events sent exactly once (for the exactly-once check of the topics), by topic. */
+        final Map<String, Set<Long>> sentOnce = new ConcurrentHashMap<>();
+        /** Keys of the bad records and the reason each must be dead-lettered with. */
+        final Map<String, String> bad = new ConcurrentHashMap<>();
+        final Set<Long> badTimes = ConcurrentHashMap.newKeySet();
+        /** Times of events whose send failed and that were sent again (they may be in a topic twice). */
+        final Set<Long> resent = ConcurrentHashMap.newKeySet();
+        final java.util.Queue<Runnable> resends = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        long clock = System.currentTimeMillis();
+
+        Publisher(Random random) {
+            this.random = random;
+            Map<String, Object> config = new HashMap<>();
+            config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            config.put(ProducerConfig.ACKS_CONFIG, "all");
+            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 600_000);
+            config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 600_000);
+            config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            producer = new KafkaProducer<>(config);
+            registryClient = SchemaRegistryClients.create(Map.of("schema.registry.url", registry));
+            serializer = new AvroSerializer<>(registryClient, false, Map.of());
+        }
+
+        @Override
+        public void run() {
+            long started = System.nanoTime();
+            long sent = 0;
+            while (!stop.get()) {
+                long due = (long) ((System.nanoTime() - started) / 1e9 * options.eventsPerSecond());
+                while (sent < due && !stop.get()) {
+                    publishOne(sent++);
+                }
+                for (Runnable resend; (resend = resends.poll()) != null; ) {
+                    resend.run();
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private long tick() {
+            clock = Math.max(clock + 1, System.currentTimeMillis());
+            return clock;
+        }
+
+        private void publishOne(long n) {
+            if (n % 97 == 13) {
+                publishBad(n);
+                return;
+            }
+            int modelIndex = random.nextInt(MODELS.size());
+            String modelName = MODELS.get(modelIndex);
+            String version = modelIndex == 0 ? "v4" : "v3";
+            LocalDate day = LocalDate.now().minusDays(random.nextInt(20));
+            String slice = SLICES.get(random.nextInt(SLICES.size()));
+            String name = metricNames.get(random.nextInt(metricNames.size()));
+            CatalogEntry entry = catalog.byName(name).orElseThrow();
+            double value = Math.round(random.nextDouble() * 1_000_000) / 1000.0;
+            Double kpi = random.nextInt(4) == 0 ? null : Math.round(random.nextDouble() * 100_000) / 100.0;
+            PublishedModel.Row row = new PublishedModel.Row(modelName, version, day, slice, entry.metricType(), entry.metricKey());
+            // IntentClassifier is a legacy job (v1), ChurnPredictor a migrated one (v2), FraudScorer publishes both while it
+            // migrates: sometimes one path, sometimes the same fact through both.
+            int path = modelIndex == 0 ? 0 : modelIndex == 1 ? 1 : random.nextInt(3);
+            if (path == 0 || path == 2) {
+                var stat = new statbridge.v1.ModelStat(modelName, version, day, slice, name, value, kpi);
+                send("model-stats.v1", StatKey.of(stat).render(), serializer.serialize("model-stats.v1", stat), tick(),
+                        time -> {
+                            model.stat(row, value, time);
+                            model.business(row, kpi, time);
+                        });
+            }
+            if (path == 1 || path == 2) {
+                long time = tick();
+                var stat = new statbridge.v2.ModelStat(modelName, version, day, slice, entry.metricType(), entry.metricKey(), value);
+                var business = new BusinessStat(modelName, version, day, slice, entry.metricType(), entry.metricKey(), kpi);
+                String key = StatKey.of(stat).render();
+                send("model-stats.v2", key, serializer.serialize("model-stats.v2", stat), time, t -> model.stat(row, value, t));
+                send("model-business-stats.v2", key, serializer.serialize("model-business-stats.v2", business), time,
+                        t -> model.business(row, kpi, t));
+            }
+        }
+
+        private void publishBad(long n) {
+            String key;
+            byte[] value;
+            String reason;
+            switch ((int) (n / 97) % 4) {
+                case 0 -> {
+                    key = "chaos-bad-" + n;
+                    value = new byte[] {(byte) 0x7f, 1, 2, 3, 4, 5};
+                    reason = "bad-wire-format";
+                }
+                case 1 -> {
+                    key = "chaos-bad-" + n;
+                    value = new byte[] {0, 0x7f, 0x7f, 0x7f, 0x70, 2, 4};
+                    reason = "unknown-schema-id";
+                }
+                case 2 -> {
+                    var stat = new statbridge.v1.ModelStat("chaos-bad-" + n, "v1", LocalDate.now(), "ALL", "accuracy", Double.NaN, null);
+                    key = StatKey.of(stat).render();
+                    value = serializer.serialize("model-stats.v1", stat);
+                    reason = "invalid-field";
+                }
+                default -> {
+                    var stat = new statbridge.v1.ModelStat("chaos-bad-" + n, "v1", LocalDate.now(), "ALL", "accuracy", 0.5, null);
+                    key = "chaos-bad-" + n + "/v1/1999-01-01/ALL";
+                    value = serializer.serialize("model-stats.v1", stat);
+                    reason = "key-mismatch";
+                }
+            }
+            bad.put(key, reason);
+            long time = tick();
+            badTimes.add(time);
+            send("model-stats.v1", key, value, time, t -> { });
+        }
+
+        private void send(String topic, String key, byte[] value, long time, java.util.function.LongConsumer acknowledged) {
+            inFlight.incrementAndGet();
+            events.incrementAndGet();
+            sentOnce.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(time);
+            producer.send(new ProducerRecord<>(topic, null, time, key.getBytes(StandardCharsets.UTF_8), value), (metadata, error) -> {
+                if (error != null) {
+                    // Unknown whether it landed: send it again (same bytes, same time: a duplicate changes no row).
+                    resent.add(time);
+                    sentOnce.get(topic).remove(time);
+                    events.decrementAndGet();
+                    resends.add(() -> send(topic, key, value, time, acknowledged));
+                    inFlight.decrementAndGet();
+                    return;
+                }
+                acknowledged.accept(time);
+                inFlight.decrementAndGet();
+            });
+        }
+
+        void finish() throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            do {
+                for (Runnable resend; (resend = resends.poll()) != null; ) {
+                    resend.run();
+                }
+                producer.flush();
+                Thread.sleep(100);
+            } while ((inFlight.get() > 0 || !resends.isEmpty()) && System.nanoTime() < deadline);
+            producer.close();
+            registryClient.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- drain and check
+
+    private void drain(Path config) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        Map<String, Object> client = Map.of("bootstrap.servers", kafka);
+        try (Admin admin = Admin.create(client)) {
+            while (!pipelineDrained(admin)) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the pipelines did not drain model-stats.v1 within 5 minutes (seed " + options.seed() + ")");
+                }
+                Thread.sleep(500);
+            }
+        }
+        try (SinkDatabase db = SinkDatabase.attach(jdbc)) {
+            while (unconsumed(db) > 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the sinks did not catch up within 5 minutes (seed " + options.seed() + ")");
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private boolean pipelineDrained(Admin admin) throws Exception {
+        var committed = admin.listConsumerGroupOffsets("chaos-pipeline").partitionsToOffsetAndMetadata().get();
+        var partitions = admin.describeTopics(List.of("model-stats.v1")).allTopicNames().get().get("model-stats.v1").partitions()
+                .stream().map(p -> new TopicPartition("model-stats.v1", p.partition())).toList();
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
+        var end = admin.listOffsets(latest).all().get();
+        return partitions.stream().allMatch(p -> committed.get(p) != null && committed.get(p).offset() >= end.get(p).offset());
+    }
+
+    /** Committed records of the sink's input topics after the offsets stored with the rows. */
+    private long unconsumed(SinkDatabase db) throws Exception {
+        Map<String, Long> stored = db.offsets("chaos-sink");
+        Map<String, Object> config = Map.of("bootstrap.servers", kafka,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        long remaining = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of("model-stats.v2", "model-business-stats.v2")) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            for (TopicPartition partition : partitions) {
+                consumer.seek(partition, stored.getOrDefault(partition.topic() + "/" + partition.partition(), 0L));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                remaining += consumer.poll(Duration.ofMillis(100)).count();
+            }
+        }
+        return remaining;
+    }
+
+    private Summary check(Publisher publisher) throws Exception {
+        long[] lost = {0};
+        long[] duplicated = {0};
+        long[] wrong = {0};
+        long checked = 0;
+        List<String> examples = new ArrayList<>();
+        try (SinkDatabase db = SinkDatabase.attach(jdbc)) {
+            checked += compare("model_stats_daily", 6, db.stats(), publisher.model.stats(), lost, wrong, examples);
+            checked += compare("model_business_stats_daily", 6, db.business(), publisher.model.business(), lost, wrong, examples);
+            checked += compare("model_stats_daily_legacy", 5, db.legacy(), publisher.model.legacy(catalog), lost, wrong, examples);
+        }
+        // Exactly once through the pipeline: every good v1 event sent once became exactly one record on each v2 topic, every
+        // v2 event sent once is there once, and nothing else is.
+        for (String topic : List.of("model-stats.v2", "model-business-stats.v2")) {
+            Map<Long, Integer> seen = new HashMap<>();
+            TopicReader.readAll(Map.of("bootstrap.servers", kafka), topic, Duration.ofMinutes(2),
+                    record -> seen.merge(record.timestamp(), 1, Integer::sum));
+            Set<Long> expected = new HashSet<>(publisher.sentOnce.getOrDefault(topic, Set.of()));
+            publisher.sentOnce.getOrDefault("model-stats.v1", Set.of()).stream().filter(t -> !publisher.badTimes.contains(t))
+                    .forEach(expected::add);
+            for (long time : expected) {
+                int count = seen.getOrDefault(time, 0);
+                if (count == 0) {
+                    lost[0]++;
+                    example(examples, topic + ": no record for the event published at " + time);
+                } else if (count > 1) {
+                    duplicated[0] += count - 1;
+                    example(examples, topic + ": the event published at " + time + " is there " + count + " times");
+                }
+            }
+            for (long time : seen.keySet()) {
+                if (!expected.contains(time) && !publisher.resent.contains(time)) {
+                    wrong[0]++;
+                    example(examples, topic + ": a record nobody published, at " + time);
+                }
+            }
+            checked += expected.size();
+        }
+        // The dead letters are exactly the bad records, each once, with the reason it deserves.
+        Map<String, List<String>> deadLetters = new TreeMap<>();
+        TopicReader.readAll(Map.of("bootstrap.servers", kafka), "model-stats.dlq", Duration.ofMinutes(2), record -> deadLetters
+                .computeIfAbsent(new String(record.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                .add(String.valueOf(DeadLetter.header(record.headers(), DeadLetter.REASON))));
+        for (Map.Entry<String, String> expected : publisher.bad.entrySet()) {
+            List<String> found = deadLetters.getOrDefault(expected.getKey(), List.of());
+            if (found.isEmpty()) {
+                lost[0]++;
+                example(examples, "dead letter missing for " + expected.getKey());
+            } else {
+                duplicated[0] += found.size() - 1;
+                if (!found.get(0).equals(expected.getValue())) {
+                    wrong[0]++;
+                    example(examples, "dead letter " + expected.getKey() + " has reason " + found.get(0) + ", expected " + expected.getValue());
+                }
+            }
+        }
+        for (String key : deadLetters.keySet()) {
+            if (!publisher.bad.containsKey(key)) {
+                wrong[0]++;
+                example(examples, "unexpected dead letter " + key + " " + deadLetters.get(key));
+            }
+        }
+        checked += publisher.bad.size();
+        examples.addAll(log);
+        return new Summary(options.seed(), publisher.events.get(), publisher.bad.size(), new EnumMap<>(injected), checked, lost[0],
+                duplicated[0], wrong[0], examples);
+    }
+
+    private static long compare(String table, int identity, List<String> actual, List<String> expected, long[] lost, long[] wrong,
+            List<String> examples) {
+        Map<String, String> actualByKey = byKey(actual, identity);
+        Map<String, String> expectedByKey = byKey(expected, identity);
+        for (Map.Entry<String, String> row : expectedByKey.entrySet()) {
+            String found = actualByKey.get(row.getKey());
+            if (found == null) {
+                lost[0]++;
+                example(examples, table + ": missing " + row.getKey() + "|" + row.getValue());
+            } else if (!found.equals(row.getValue())) {
+                wrong[0]++;
+                example(examples, table + ": " + row.getKey() + " holds " + found + ", expected " + row.getValue());
+            }
+        }
+        for (String key : actualByKey.keySet()) {
+            if (!expectedByKey.containsKey(key)) {
+                wrong[0]++;
+                example(examples, table + ": a row nobody published: " + key + "|" + actualByKey.get(key));
+            }
+        }
+        return expected.size();
+    }
+
+    /** Rows "k1|...|kn|v..." split into their first {@code identity} columns and the rest. */
+    private static Map<String, String> byKey(List<String> rows, int identity) {
+        Map<String, String> map = new HashMap<>();
+        for (String row : rows) {
+            String[] cells = row.split("\\|", -1);
+            map.put(String.join("|", List.of(cells).subList(0, identity)), String.join("|", List.of(cells).subList(identity, cells.length)));
+        }
+        return map;
+    }
+
+    private static void example(List<String> examples, String text) {
+        if (examples.size() < 20) {
+            examples.add(text);
+        }
+    }
+
+    /** The last lines of a log, for a failure message. */
+    static String tail(Path file) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8))) {
+            List<String> lines = reader.lines().toList();
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
