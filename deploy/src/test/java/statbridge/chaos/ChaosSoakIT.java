@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chaos soak. By default a short run (about a minute of faults, at least 20); longer with
- * {@code -Dsoak.minutes=15 -Dsoak.faults=100}; {@code -Dsoak.seed=N} repeats a run.
+ * {@code -Dsoak.minutes=15 -Dsoak.faults=100}; {@code -Dsoak.seed=N} repeats a run; {@code -Dsoak.rate} sets the
+ * events per second (default 100) and {@code -Dsoak.interval.ms} the mean pause between faults.
  */
 class ChaosSoakIT {
 
@@ -19,7 +20,7 @@ class ChaosSoakIT {
         double minutes = Double.parseDouble(System.getProperty("soak.minutes", "1"));
         int faults = Integer.getInteger("soak.faults", 20);
         Duration duration = Duration.ofMillis((long) (minutes * 60_000));
-        Duration interval = Duration.ofMillis(Math.max(1000, duration.toMillis() / (faults + 4)));
+        Duration interval = Duration.ofMillis(Long.getLong("soak.interval.ms", Math.max(1000, duration.toMillis() / (faults + 4) / 2)));
         Path dir = Files.createDirectories(Path.of("target", "chaos", "seed-" + seed)).toAbsolutePath();
         System.out.println("chaos soak: seed " + seed + ", " + duration + ", at least " + faults + " faults; logs in " + dir);
 
