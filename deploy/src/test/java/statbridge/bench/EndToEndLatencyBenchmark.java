@@ -1,0 +1,214 @@
+package statbridge.bench;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import statbridge.catalog.CatalogEntry;
+import statbridge.config.Configuration;
+import statbridge.contract.StatKey;
+import statbridge.embedded.EmbeddedStack;
+import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.PipelineConfig;
+import statbridge.registry.server.SchemaRegistryServer;
+import statbridge.serde.AvroSerializer;
+import statbridge.sink.SinkApp;
+import statbridge.sink.SinkFixture;
+import statbridge.testing.KafkaBroker;
+import statbridge.testing.PostgresServer;
+import statbridge.testing.RealInfrastructure;
+import statbridge.v1.ModelStat;
+
+/**
+ * End-to-end latency: v1 events published at a steady 5,000 events/s, each timed from the send to
+ * the moment its row is visible in both shapes (new table and legacy table) in PostgreSQL. The
+ * ceiling is a plain Kafka produce-to-consume round trip at the same rate, measured in the same
+ * run. Then it gathers the figures the other benchmarks of this run wrote into one table.
+ */
+@ExtendWith(RealInfrastructure.class)
+class EndToEndLatencyBenchmark {
+
+    private static final int RATE = Integer.getInteger("bench.e2e.rate", 5_000);
+    private static final int SECONDS = Integer.getInteger("bench.e2e.seconds", 60);
+    /** One event in this many is a probe whose visibility is timed. */
+    private static final int PROBE_EVERY = 25;
+
+    @Test
+    void publishToVisibleInBothShapes(KafkaBroker kafka, SchemaRegistryServer registry, PostgresServer postgres) throws Exception {
+        double[] ceiling = kafkaRoundTrip(kafka);
+        double[] latency;
+        try (SinkFixture fixture = new SinkFixture(kafka, registry, postgres, "e2e_bench")) {
+            fixture.settings.put("topic.v1", fixture.prefix + ".model-stats.v1");
+            fixture.settings.put("pipeline.application.id", fixture.prefix + "-pipeline");
+            fixture.settings.put("pipeline.state.dir", Files.createTempDirectory("e2e-bench").toString());
+            List<CatalogEntry> seed = EmbeddedStack.seedCatalog();
+            fixture.seedCatalog(seed);
+            kafka.createTopics(4, fixture.topic("topic.v1"), fixture.topic("topic.v2"), fixture.topic("topic.business.v2"));
+            Configuration configuration = Configuration.load(null, Map.of(), fixture.settings);
+            try (PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), new SimpleMeterRegistry());
+                    SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
+                    KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
+                pipeline.start();
+                sink.start();
+                latency = measure(fixture, producer, seed);
+            }
+        }
+        String date = ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE);
+        String line = String.format(Locale.ROOT, "E2E latency, v1 publish -> visible in both shapes, %,d events/s for %d s | "
+                + "p50 %.0f ms, p99 %.0f ms (%,d probes) | plain Kafka produce->consume at the same rate: p50 %.0f ms, p99 %.0f ms | "
+                + "ratio p99 %.1f | (information; defaults: pipeline commit 200 ms, sink batch wait 200 ms)",
+                RATE, SECONDS, latency[0], latency[1], (long) latency[2], ceiling[0], ceiling[1], latency[1] / ceiling[1]);
+        System.out.println(line);
+        Path out = Path.of("target", "bench", "E2E-latency.txt");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, line + System.lineSeparator());
+        BenchmarkTable.write(date);
+    }
+
+    private static double[] measure(SinkFixture fixture, KafkaProducer<byte[], byte[]> producer, List<CatalogEntry> seed)
+            throws Exception {
+        AvroSerializer<Object> serializer = new AvroSerializer<>(fixture.registry, false, Map.of());
+        String topic = fixture.topic("topic.v1");
+        Map<String, Long> pending = new ConcurrentHashMap<>();
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean publishing = new AtomicBoolean(true);
+        Thread poller = new Thread(() -> poll(fixture, pending, latencies, publishing), "e2e-poller");
+        poller.start();
+        long started = System.nanoTime();
+        long total = (long) RATE * SECONDS;
+        LocalDate day = LocalDate.of(2026, 3, 1);
+        for (long n = 0; n < total; n++) {
+            while ((System.nanoTime() - started) < n * 1_000_000_000L / RATE) {
+                Thread.onSpinWait();
+            }
+            CatalogEntry entry = seed.get((int) (n % seed.size()));
+            boolean probe = n % PROBE_EVERY == 0;
+            String slice = probe ? "probe-" + n : "slice-" + (n % 500);
+            ModelStat stat = new ModelStat("LatencyModel", "v1", day.plusDays(n % 28), slice, entry.metricName(),
+                    (double) n, n % 3 == 0 ? null : n / 2.0);
+            if (probe) {
+                pending.put(slice, System.nanoTime());
+            }
+            producer.send(new ProducerRecord<>(topic, StatKey.of(stat).render().getBytes(StandardCharsets.UTF_8),
+                    serializer.serialize(topic, stat)));
+        }
+        producer.flush();
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        publishing.set(false);
+        poller.join();
+        if (!pending.isEmpty()) {
+            throw new AssertionError(pending.size() + " probes never became visible in both shapes");
+        }
+        List<Double> sorted = new ArrayList<>(latencies);
+        sorted.sort(null);
+        return new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.size()};
+    }
+
+    /** Every 10 ms: which pending probes are visible in both the new table and the legacy table. */
+    private static void poll(SinkFixture fixture, Map<String, Long> pending, List<Double> latencies, AtomicBoolean publishing) {
+        String sql = "SELECT s.slice_key FROM ml_monitoring.model_stats_daily s JOIN ml_monitoring.model_stats_daily_legacy l "
+                + "USING (model_name, model_version, stat_date, slice_key) WHERE s.model_name = 'LatencyModel' AND s.slice_key = ANY (?)";
+        try (Connection connection = fixture.db.connection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            while (publishing.get() || !pending.isEmpty()) {
+                List<String> waiting = new ArrayList<>(pending.keySet());
+                if (!waiting.isEmpty()) {
+                    Array slices = connection.createArrayOf("text", waiting.toArray());
+                    statement.setArray(1, slices);
+                    try (ResultSet rows = statement.executeQuery()) {
+                        long now = System.nanoTime();
+                        while (rows.next()) {
+                            Long sent = pending.remove(rows.getString(1));
+                            if (sent != null) {
+                                latencies.add((now - sent) / 1e6);
+                            }
+                        }
+                    }
+                    connection.rollback();
+                }
+                Thread.sleep(10);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Produce-to-consume latency of plain Kafka at the same rate: the floor under any pipeline on this broker. */
+    private static double[] kafkaRoundTrip(KafkaBroker kafka) throws Exception {
+        String topic = "e2e-ceiling-" + System.nanoTime();
+        kafka.createTopics(4, topic);
+        Map<String, Object> producerConfig = kafka.producerConfig();
+        producerConfig.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        producerConfig.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        Map<String, Object> consumerConfig = kafka.consumerConfig("e2e-ceiling-" + System.nanoTime());
+        consumerConfig.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        consumerConfig.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        consumerConfig.put("auto.offset.reset", "earliest");
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        int seconds = Math.min(SECONDS, 20);
+        long total = (long) RATE * seconds;
+        AtomicBoolean done = new AtomicBoolean();
+        Thread consumerThread = new Thread(() -> {
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
+                consumer.subscribe(List.of(topic));
+                long seen = 0;
+                while (seen < total && !done.get()) {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+                        seen++;
+                        long sent = Long.parseLong(new String(record.value(), StandardCharsets.UTF_8));
+                        if (seen % PROBE_EVERY == 0) {
+                            latencies.add((System.nanoTime() - sent) / 1e6);
+                        }
+                    }
+                }
+            }
+        }, "e2e-ceiling-consumer");
+        consumerThread.start();
+        Thread.sleep(3000);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig)) {
+            long started = System.nanoTime();
+            for (long n = 0; n < total; n++) {
+                while ((System.nanoTime() - started) < n * 1_000_000_000L / RATE) {
+                    Thread.onSpinWait();
+                }
+                producer.send(new ProducerRecord<>(topic, Long.toString(n).getBytes(StandardCharsets.UTF_8),
+                        Long.toString(System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        consumerThread.join(Duration.ofMinutes(2).toMillis());
+        done.set(true);
+        List<Double> sorted = new ArrayList<>(latencies);
+        sorted.sort(null);
+        return new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99)};
+    }
+
+    private static double percentile(List<Double> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1));
+    }
+}
