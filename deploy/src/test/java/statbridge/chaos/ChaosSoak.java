@@ -31,13 +31,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogTopic;
@@ -51,6 +48,7 @@ import statbridge.registry.SchemaRegistryClients;
 import statbridge.serde.AvroSerializer;
 import statbridge.sink.PublishedModel;
 import statbridge.sink.SinkDatabase;
+import statbridge.sink.SinkFixture;
 import statbridge.topics.TopicReader;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.MetricType;
@@ -621,28 +619,7 @@ public final class ChaosSoak {
 
     /** Committed records of the sink's input topics after the offsets stored with the rows. */
     private long unconsumed(SinkDatabase db) throws Exception {
-        Map<String, Long> stored = db.offsets("chaos-sink");
-        Map<String, Object> config = Map.of("bootstrap.servers", kafka,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        long remaining = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of("model-stats.v2", "model-business-stats.v2")) {
-                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            for (TopicPartition partition : partitions) {
-                consumer.seek(partition, stored.getOrDefault(partition.topic() + "/" + partition.partition(), 0L));
-            }
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                remaining += consumer.poll(Duration.ofMillis(100)).count();
-            }
-        }
-        return remaining;
+        return SinkFixture.unconsumed(kafka, db.offsets("chaos-sink"), List.of("model-stats.v2", "model-business-stats.v2"));
     }
 
     private Summary check(Publisher publisher) throws Exception {

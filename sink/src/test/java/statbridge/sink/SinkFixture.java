@@ -149,15 +149,23 @@ public final class SinkFixture implements AutoCloseable {
      * the sink has written everything there is (transaction markers occupy offsets but are no records).
      */
     public long unconsumed() throws SQLException {
-        Map<String, Long> stored = db.offsets(settings.get("sink.group.id"));
-        Map<String, Object> config = new HashMap<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        return unconsumed(kafka.bootstrapServers(), db.offsets(settings.get("sink.group.id")),
+                List.of(topic("topic.v2"), topic("topic.business.v2")));
+    }
+
+    /**
+     * Committed records of {@code topics} after the offsets in {@code stored} ("topic/partition" to
+     * the next offset), read with read_committed: zero means a sink with those offsets is caught up.
+     */
+    public static long unconsumed(String bootstrapServers, Map<String, Long> stored, List<String> topics) {
+        Map<String, Object> config = new HashMap<>(Map.of("bootstrap.servers", bootstrapServers,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
         long remaining = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(topic("topic.v2"), topic("topic.business.v2"))) {
+            for (String topic : topics) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             }
             consumer.assign(partitions);
