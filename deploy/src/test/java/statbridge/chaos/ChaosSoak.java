@@ -118,6 +118,8 @@ public final class ChaosSoak {
     private String registry;
     private String jdbc;
     private Process infra;
+    /** READY lines the infrastructure log held when it last became ready; a restart is ready at the next one. */
+    private int readyCount;
     private final Process[] pipelines = new Process[2];
     private final Process[] sinks = new Process[2];
     private final Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
@@ -202,8 +204,6 @@ public final class ChaosSoak {
         }
         throw new IllegalStateException("statbridge up --infra-only did not print READY:\n" + tail(out));
     }
-
-    private int readyCount;
 
     private Path writeConfig() throws IOException {
         Path config = dir.resolve("statbridge.properties");
