@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -15,6 +16,7 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.sink.writer.LegacyRowRebuilder;
+import statbridge.sink.writer.Partitions;
 
 /**
  * The platform team's switch. The state lives in {@code ml_monitoring.dual_write_state}; every
@@ -279,10 +281,11 @@ public final class DualWriteSwitch {
             range.setLong(2, writeSeq);
             try (ResultSet rows = range.executeQuery()) {
                 if (rows.next() && rows.getDate(1) != null) {
-                    try (PreparedStatement ensure = connection.prepareStatement("SELECT ml_monitoring.ensure_month_partitions(?, ?)")) {
-                        ensure.setDate(1, rows.getDate(1));
-                        ensure.setDate(2, rows.getDate(2));
-                        ensure.execute();
+                    // The new tables have their partitions already (the sink wrote those rows); only the
+                    // legacy table, locked by this transaction anyway, may lack some.
+                    YearMonth last = YearMonth.from(rows.getDate(2).toLocalDate());
+                    for (YearMonth month = YearMonth.from(rows.getDate(1).toLocalDate()); !month.isAfter(last); month = month.plusMonths(1)) {
+                        Partitions.ensureIn(connection, "model_stats_daily_legacy", month);
                     }
                 }
             }

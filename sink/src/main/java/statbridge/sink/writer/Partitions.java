@@ -2,28 +2,48 @@ package statbridge.sink.writer;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
- * Makes sure the monthly partitions of the stat tables exist before rows for a month are written,
- * in a short transaction of its own. Remembers the months it has seen to stay off the hot path.
+ * Makes sure the monthly partitions of the stat tables exist before rows for a month are written.
+ * Remembers the months it has seen to stay off the hot path.
+ *
+ * <p>Creating a partition takes an ACCESS EXCLUSIVE lock on the parent table, so each partition is
+ * created in a transaction of its own: holding one parent's lock while waiting for another's could
+ * deadlock with a reader of both (verify, a parity check, an analyst's join). A short
+ * {@code lock_timeout} keeps the queued lock from stalling readers behind a long query; the caller
+ * (the sink's retry with backoff) tries again later.
  */
 public final class Partitions {
 
-    private static final String ENSURE = "SELECT ml_monitoring.ensure_month_partitions(?, ?)";
+    /** The monthly partitioned stat tables, in the order their partitions are created. */
+    public static final List<String> TABLES = List.of("model_stats_daily", "model_business_stats_daily", "model_stats_daily_legacy");
+
+    private static final String ENSURE = "SELECT ml_monitoring.ensure_month_partition(?, ?)";
+    private static final int ATTEMPTS = 3;
 
     private final DataSource dataSource;
+    private final Duration lockTimeout;
     private final Set<YearMonth> known = ConcurrentHashMap.newKeySet();
 
     public Partitions(DataSource dataSource) {
+        this(dataSource, Duration.ofSeconds(2));
+    }
+
+    public Partitions(DataSource dataSource, Duration lockTimeout) {
         this.dataSource = dataSource;
+        this.lockTimeout = lockTimeout;
     }
 
     /** Ensures every month from {@code first} to {@code last}. */
@@ -54,22 +74,46 @@ public final class Partitions {
         known.clear();
     }
 
+    /**
+     * Creates the partition of one table for one month if it is missing, inside the caller's
+     * transaction (which then holds the parent's lock until it ends).
+     *
+     * @return whether it was created
+     */
+    public static boolean ensureIn(Connection connection, String table, YearMonth month) throws SQLException {
+        try (PreparedStatement ensure = connection.prepareStatement(ENSURE)) {
+            ensure.setString(1, table);
+            ensure.setObject(2, month.atDay(1));
+            try (ResultSet result = ensure.executeQuery()) {
+                return result.next() && result.getBoolean(1);
+            }
+        }
+    }
+
     private void ensure(TreeSet<YearMonth> months) throws SQLException {
-        SQLException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            try (Connection connection = dataSource.getConnection()) {
-                try (PreparedStatement ensure = connection.prepareStatement(ENSURE)) {
-                    ensure.setObject(1, months.first().atDay(1));
-                    ensure.setObject(2, months.last().atDay(1));
-                    ensure.execute();
-                    connection.commit();
-                    known.addAll(months);
-                    return;
-                } catch (SQLException e) {
-                    // Two instances creating the same partition at once: the loser retries and finds it there.
-                    connection.rollback();
-                    last = e;
+        try (Connection connection = dataSource.getConnection()) {
+            for (YearMonth month : months) {
+                for (String table : TABLES) {
+                    ensureOne(connection, table, month);
                 }
+                known.add(month);
+            }
+        }
+    }
+
+    private void ensureOne(Connection connection, String table, YearMonth month) throws SQLException {
+        SQLException last = null;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            try (Statement timeout = connection.createStatement()) {
+                timeout.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
+                ensureIn(connection, table, month);
+                connection.commit();
+                return;
+            } catch (SQLException e) {
+                // Two instances creating the same partition at once, or the lock not granted in time:
+                // the loser tries again and finds it there (or the lock free).
+                connection.rollback();
+                last = e;
             }
         }
         throw last;
