@@ -5,11 +5,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import statbridge.sink.dualwrite.ParitySelection;
+import statbridge.sink.writer.Partitions;
 
 /**
  * Copies history between the two shapes, in set-based chunks, each committed with its checkpoint:
@@ -170,6 +173,7 @@ public final class Backfill {
         if (dryRun) {
             return new Result(direction, selection.toString(), total, 0, 0, 0, unmapped, false, true);
         }
+        ensureTargetPartitions(direction, selection, legacy);
         String sql = direction == Direction.LEGACY_TO_NEW
                 ? LEGACY_TO_NEW_CHUNK.formatted(legacy, selection.where("l"), KEY_ORDER_LEGACY)
                 : NEW_TO_LEGACY_CHUNK.formatted(selection.where("s"), KEY_ORDER_NEW);
@@ -282,6 +286,27 @@ public final class Backfill {
     private long count(Direction direction, ParitySelection selection, String legacy) throws SQLException {
         String table = direction == Direction.LEGACY_TO_NEW ? legacy : "model_stats_daily";
         return single("SELECT count(*) FROM ml_monitoring." + table + " WHERE " + selection.where(), selection);
+    }
+
+    /** Creates the monthly partitions the copied rows will need in the target tables. */
+    private void ensureTargetPartitions(Direction direction, ParitySelection selection, String legacy) throws SQLException {
+        String table = direction == Direction.LEGACY_TO_NEW ? legacy : "model_stats_daily";
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(
+                "SELECT min(stat_date), max(stat_date) FROM ml_monitoring." + table + " WHERE " + selection.where())) {
+            selection.bind(connection, query, 1);
+            LocalDate first = null;
+            LocalDate last = null;
+            try (ResultSet rows = query.executeQuery()) {
+                if (rows.next() && rows.getObject(1) != null) {
+                    first = rows.getObject(1, LocalDate.class);
+                    last = rows.getObject(2, LocalDate.class);
+                }
+            }
+            connection.rollback();
+            if (first != null) {
+                new Partitions(dataSource).ensureRange(YearMonth.from(first), YearMonth.from(last));
+            }
+        }
     }
 
     private Map<String, Long> unmapped(ParitySelection selection, String legacy) throws SQLException {

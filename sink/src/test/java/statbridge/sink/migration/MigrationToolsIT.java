@@ -48,7 +48,9 @@ class MigrationToolsIT {
         SinkDatabase db = SinkDatabase.create(postgres, "migration");
         opened.add(db);
         db.addCatalog(CATALOG);
-        db.execute("SELECT ml_monitoring.ensure_month_partitions('2024-01-01', '2024-03-01')");
+        // Only the legacy table has partitions for this history: backfill creates the new tables' own.
+        db.execute("SELECT ml_monitoring.ensure_month_partition('model_stats_daily_legacy', (date '2024-01-01' + m * interval '1 month')::date) "
+                + "FROM generate_series(0, 2) m");
         db.execute("""
                 INSERT INTO ml_monitoring.model_stats_daily_legacy (model_name, model_version, stat_date, slice_key, metric_name,
                                                                     metric_value, business_metric_value)
@@ -87,6 +89,7 @@ class MigrationToolsIT {
     @Test
     void legacyToNewNeverOverwritesWhatTheSinkWroteNorResurrectsAWithdrawnKpi() throws Exception {
         SinkDatabase db = history();
+        db.execute("SELECT ml_monitoring.ensure_month_partitions('2024-01-01', '2024-01-01')"); // as the sink does before it writes
         db.execute("""
                 INSERT INTO ml_monitoring.model_stats_daily (model_name, model_version, stat_date, slice_key, metric_type, metric_key,
                                                              metric_value, event_time, source_offset, source_topic, source_partition, write_seq)
