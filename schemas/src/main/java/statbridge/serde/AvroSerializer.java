@@ -123,6 +123,14 @@ public class AvroSerializer<T> implements Serializer<T> {
         return bytes;
     }
 
+    /**
+     * The schema id this serializer writes {@code schema} with on {@code topic} (registering it
+     * first when {@code auto.register.schemas} is on), as {@link #serialize} would.
+     */
+    public int schemaIdFor(String topic, Schema schema) {
+        return schemaId(subjects.computeIfAbsent(topic, t -> SubjectNames.subject(t, isKey)), schema);
+    }
+
     private int schemaId(String subject, Schema schema) {
         SubjectSchema key = new SubjectSchema(subject, schema);
         Integer cached = ids.get(key);

@@ -61,6 +61,11 @@ final class CatalogStoreView implements CatalogLookup {
         }
     }
 
+    /** {@link #byName}, or null when the catalog has no entry for the name. */
+    CatalogEntry entryOrNull(String metricName) {
+        return byName(metricName).orElse(null);
+    }
+
     /** Scans the whole catalog: only used when a name must be inferred, which is rare. */
     @Override
     public Optional<CatalogEntry> byTypeKey(TypeKey typeKey) {

@@ -1,6 +1,7 @@
 package statbridge.pipeline.topology;
 
 import java.nio.charset.CharacterCodingException;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -14,31 +15,49 @@ import statbridge.deadletter.Reasons;
 import statbridge.pipeline.PipelineMetrics;
 import statbridge.pipeline.upcast.UpcastResult;
 import statbridge.pipeline.upcast.Upcaster;
+import statbridge.pipeline.upcast.WireUpcaster;
+import statbridge.registry.SchemaRegistryClient;
 import statbridge.serde.AvroDeserializer;
+import statbridge.serde.AvroSerdeConfig;
+import statbridge.serde.AvroSerializer;
 import statbridge.serde.AvroWireFormatException;
 import statbridge.v1.ModelStat;
+import statbridge.v2.BusinessStat;
 
 /**
- * Decodes each v1 record, upcasts it, and forwards the v2 and business events to their sinks,
- * or the untouched original bytes to the dead-letter sink with the reason in headers. A record
+ * Upcasts each v1 record and forwards the v2 and business messages to their sinks, or the
+ * untouched original bytes to the dead-letter sink with the reason in headers. A record
  * that cannot be upcast never stops the stream. A schema registry that does not answer is not
  * the record's fault: that exception propagates, the transaction aborts and the record is
  * retried.
+ *
+ * <p>A clean record takes the {@link WireUpcaster} (bytes in, bytes out); anything it declines is
+ * decoded, validated and upcast by the {@link Upcaster}, which gives the exact dead-letter reason.
  */
 final class UpcastProcessor implements Processor<byte[], byte[], Object, Object> {
 
     private final AvroDeserializer<ModelStat> deserializer;
+    private final AvroSerializer<Object> serializer;
+    private final String v2Topic;
+    private final String businessTopic;
     private final Upcaster upcaster;
+    private final WireUpcaster wire;
     private final PipelineMetrics metrics;
     private final AtomicLong catalogVersion;
     private final RecordKeys keys = new RecordKeys();
     private ProcessorContext<Object, Object> context;
     private CatalogStoreView catalog;
 
-    UpcastProcessor(AvroDeserializer<ModelStat> deserializer, Upcaster upcaster, PipelineMetrics metrics,
-            AtomicLong catalogVersion) {
-        this.deserializer = deserializer;
+    UpcastProcessor(SchemaRegistryClient registry, AvroSerializer<Object> serializer, String v2Topic, String businessTopic,
+            Upcaster upcaster, PipelineMetrics metrics, AtomicLong catalogVersion) {
+        this.deserializer = new AvroDeserializer<>(registry, false, Map.of(AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ModelStat.class));
+        this.serializer = serializer;
+        this.v2Topic = v2Topic;
+        this.businessTopic = businessTopic;
         this.upcaster = upcaster;
+        this.wire = new WireUpcaster(upcaster.limits(), new V1Layout(registry),
+                () -> serializer.schemaIdFor(v2Topic, statbridge.v2.ModelStat.SCHEMA$),
+                () -> serializer.schemaIdFor(businessTopic, BusinessStat.SCHEMA$));
         this.metrics = metrics;
         this.catalogVersion = catalogVersion;
     }
@@ -52,6 +71,12 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
     @Override
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
+        if (wire.upcast(record.key(), record.value(), catalog::entryOrNull)) {
+            context.forward(record.withValue((Object) wire.stat()), UpcastTopology.V2_SINK);
+            context.forward(record.withValue((Object) wire.business()), UpcastTopology.BUSINESS_SINK);
+            metrics.upcast();
+            return;
+        }
         if (record.value() == null) {
             deadLetter(record, Reasons.INVALID_FIELD, "the record has no value (a tombstone)");
             return;
@@ -79,8 +104,9 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
                         record.timestamp()), UpcastTopology.CATALOG_SINK);
                 metrics.inferred();
             }
-            context.forward(record.withValue((Object) upcast.stat()), UpcastTopology.V2_SINK);
-            context.forward(record.withValue((Object) upcast.business()), UpcastTopology.BUSINESS_SINK);
+            context.forward(record.withValue((Object) serializer.serialize(v2Topic, upcast.stat())), UpcastTopology.V2_SINK);
+            context.forward(record.withValue((Object) serializer.serialize(businessTopic, upcast.business())),
+                    UpcastTopology.BUSINESS_SINK);
             metrics.upcast();
         } else if (result instanceof UpcastResult.Rejected rejected) {
             deadLetter(record, rejected.reason(), rejected.message());

@@ -1,6 +1,5 @@
 package statbridge.pipeline.topology;
 
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -14,9 +13,7 @@ import statbridge.pipeline.PipelineConfig;
 import statbridge.pipeline.PipelineMetrics;
 import statbridge.pipeline.upcast.Upcaster;
 import statbridge.registry.SchemaRegistryClient;
-import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroSerializer;
-import statbridge.v1.ModelStat;
 
 /**
  * The upcast topology:
@@ -56,12 +53,11 @@ public final class UpcastTopology {
                 "catalog-source", new StringDeserializer(), new ByteArrayDeserializer(), config.catalogTopic(),
                 "catalog-updater", () -> new CatalogStoreUpdater(metrics, catalogVersion));
         topology.addSource("v1-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.v1Topic());
-        topology.addProcessor("upcast", () -> new UpcastProcessor(
-                new AvroDeserializer<>(registry, false, Map.of(
-                        statbridge.serde.AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ModelStat.class)),
-                upcaster, metrics, catalogVersion), "v1-source");
-        topology.addSink(V2_SINK, config.v2Topic(), new ByteArraySerializer(), valueSerializer, "upcast");
-        topology.addSink(BUSINESS_SINK, config.businessTopic(), new ByteArraySerializer(), valueSerializer, "upcast");
+        topology.addProcessor("upcast", () -> new UpcastProcessor(registry, valueSerializer, config.v2Topic(),
+                config.businessTopic(), upcaster, metrics, catalogVersion), "v1-source");
+        // The processor writes the v2 messages itself (most of them byte for byte, see WireUpcaster).
+        topology.addSink(V2_SINK, config.v2Topic(), new ByteArraySerializer(), new ByteArraySerializer(), "upcast");
+        topology.addSink(BUSINESS_SINK, config.businessTopic(), new ByteArraySerializer(), new ByteArraySerializer(), "upcast");
         topology.addSink(DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(), new ByteArraySerializer(), "upcast");
         topology.addSink(CATALOG_SINK, config.catalogTopic(), new StringSerializer(), new ByteArraySerializer(), "upcast");
         return topology;

@@ -28,6 +28,11 @@ public final class Upcaster {
         this.rules = rules;
     }
 
+    /** What the validator accepts. */
+    public StatValidator.Limits limits() {
+        return validator.limits();
+    }
+
     /**
      * @param key the record key, which must be {@code model_name/model_version/stat_date/slice_key}
      * @param event the v1 event

@@ -36,7 +36,8 @@ import statbridge.v1.ModelStat;
 /**
  * P1: v1 events per second through the real upcast topology, against the ceiling of a trivial
  * {@code mapValues -> to} topology with the same Streams settings, on the same broker and the
- * same input, in the same run. Each is run twice, alternating, and the better run counts.
+ * same input, in the same run. Each is run three times ({@code -Dbench.rounds}), alternating, and
+ * its best run counts.
  *
  * <p>Run: {@code mvn -B -Pbench -pl pipeline -am verify -Dit.test=UpcastThroughputBenchmark}
  * ({@code -Dbench.events=N} to change the 1,000,000 events; {@code -Dbench.streams=k=v,...} and
@@ -46,6 +47,8 @@ import statbridge.v1.ModelStat;
 class UpcastThroughputBenchmark {
 
     private static final int EVENTS = Integer.getInteger("bench.events", 1_000_000);
+    /** Rounds of all three topologies; each figure is the best of its rounds (this machine is noisy). */
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
 
     @Test
     void upcastAgainstTrivialTopology(KafkaBroker kafka, SchemaRegistryServer registryServer) throws Exception {
@@ -69,7 +72,7 @@ class UpcastThroughputBenchmark {
         double bestTrivial = 0;
         double bestFanOut = 0;
         double bestUpcast = 0;
-        for (int round = 1; round <= 2; round++) {
+        for (int round = 1; round <= ROUNDS; round++) {
             double trivial = runTrivial(fixture, round, 1);
             double fanOut = runTrivial(fixture, round, 2);
             double upcast = runUpcast(fixture, round);
