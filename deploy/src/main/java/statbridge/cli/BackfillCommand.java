@@ -32,7 +32,7 @@ import statbridge.sink.migration.Backfill;
             "Copies history between the table shapes: legacy-to-new (the rows that predate the pipeline) or new-to-legacy "
                     + "(a rebuild of the legacy table). Non-destructive (never deletes), idempotent (a second run changes "
                     + "nothing), never overwrites a row the sink wrote, and resumable: interrupted at any moment, run it again "
-                    + "with the same flags and it continues from its last checkpoint.",
+                    + "with the same flags and it continues from its last checkpoint. Months are copied side by side (--parallel).",
             "Legacy names the catalog lacks follow pipeline.unmapped.policy: INFER adds the inferred entries to the catalog "
                     + "(topic and table) first; DLQ skips those rows and reports them."
         })
@@ -54,6 +54,11 @@ final class BackfillCommand implements Callable<Integer> {
             description = "Rows per transaction (default: ${DEFAULT-VALUE}).")
     int chunkSize;
 
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "" + Backfill.DEFAULT_PARALLEL,
+            description = "Months copied side by side, each in its own transactions (default: ${DEFAULT-VALUE}). "
+                    + "1 is the gentlest on a busy database.")
+    int parallel;
+
     @Spec
     CommandSpec spec;
 
@@ -69,8 +74,14 @@ final class BackfillCommand implements Callable<Integer> {
         if (chunkSize < 1) {
             throw new BadInputException("--chunk-size must be at least 1");
         }
+        if (parallel < 1 || parallel > 64) {
+            throw new BadInputException("--parallel must be between 1 and 64");
+        }
         Configuration config = connection.resolve();
-        try (Database database = Database.open(DatabaseConfig.from(config), "statbridge-backfill")) {
+        DatabaseConfig configured = DatabaseConfig.from(config);
+        DatabaseConfig pool = new DatabaseConfig(configured.jdbcUrl(), configured.user(), configured.password(),
+                Math.max(configured.poolSize(), parallel + 1), configured.hikari());
+        try (Database database = Database.open(pool, "statbridge-backfill")) {
             ParitySelection rows = selection.resolve(database.dataSource());
             Backfill backfill = new Backfill(database.dataSource());
             Backfill.Result plan = backfill.run(way, rows, chunkSize, true, p -> { });
@@ -93,7 +104,7 @@ final class BackfillCommand implements Callable<Integer> {
             }
             ProgressReporter progress = new ProgressReporter(spec.commandLine().getErr(), ProgressReporter.isTerminal());
             long started = System.nanoTime();
-            Backfill.Result result = backfill.run(way, rows, chunkSize, false, progress);
+            Backfill.Result result = backfill.run(way, rows, chunkSize, parallel, false, progress);
             progress.done();
             double seconds = Math.max((System.nanoTime() - started) / 1e9, 0.001);
             out.printf(Locale.ROOT, "%s: read %,d row(s), wrote %,d, skipped %,d unmapped, in %s (%,.0f rows/s)%s%n",

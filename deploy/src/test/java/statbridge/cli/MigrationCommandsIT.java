@@ -57,6 +57,8 @@ class MigrationCommandsIT {
             assertThat(cli.err()).contains("unknown model(s) [NoSuchModel]");
             assertThat(run("backfill", "--direction", "sideways", "--jdbc", db.jdbcUrl)).isEqualTo(2);
             assertThat(cli.err()).contains("legacy-to-new or new-to-legacy");
+            assertThat(run("backfill", "--direction", "legacy-to-new", "--parallel", "0", "--jdbc", db.jdbcUrl)).isEqualTo(2);
+            assertThat(cli.err()).contains("--parallel must be between 1 and 64");
             assertThat(run("purge-legacy", "--jdbc", db.jdbcUrl)).isEqualTo(2);
             assertThat(cli.err()).contains("--before", "--all");
             assertThat(run("purge-legacy", "--jdbc", db.jdbcUrl, "--all", "--before", "2024-01-01")).isEqualTo(2);
@@ -73,7 +75,7 @@ class MigrationCommandsIT {
             assertThat(cli.out()).contains("135 row(s) to read", "dry run: nothing changed");
             assertThat(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily")).containsExactly("0");
 
-            assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl, "--chunk-size", "40")).isZero();
+            assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl, "--chunk-size", "40", "--parallel", "3")).isZero();
             assertThat(cli.out()).contains("finished: read 135 row(s), wrote 180");
             assertThat(cli.err()).as("progress, as lines when not on a terminal").contains("progress:");
             assertThat(run("backfill", "--direction", "legacy-to-new", "--jdbc", db.jdbcUrl)).isZero();

@@ -7,8 +7,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.YearMonth;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import statbridge.sink.dualwrite.ParitySelection;
@@ -148,14 +153,31 @@ public final class Backfill {
         this.dataSource = dataSource;
     }
 
-    /**
-     * Runs (or with {@code dryRun} only counts) a backfill, resuming an unfinished run of the same
-     * direction and selection if there is one.
-     */
+    /** Workers when none are asked for: two chunk transactions at a time. */
+    public static final int DEFAULT_PARALLEL = 2;
+
+    /** {@link #run(Direction, ParitySelection, int, int, boolean, Consumer)} with {@link #DEFAULT_PARALLEL} workers. */
     public Result run(Direction direction, ParitySelection selection, int chunkSize, boolean dryRun,
+            Consumer<Progress> progress) throws SQLException {
+        return run(direction, selection, chunkSize, DEFAULT_PARALLEL, dryRun, progress);
+    }
+
+    /**
+     * Runs (or with {@code dryRun} only counts) a backfill. The selection is cut into calendar
+     * months, each a run of its own with its own checkpoint, and {@code parallel} workers copy
+     * months side by side (their rows are disjoint, so they never wait for each other). An
+     * unfinished run of a month is resumed from its checkpoint; a finished one is read again and
+     * changes nothing.
+     *
+     * @param progress called after every chunk with the totals so far (from one worker at a time)
+     */
+    public Result run(Direction direction, ParitySelection selection, int chunkSize, int parallel, boolean dryRun,
             Consumer<Progress> progress) throws SQLException {
         if (chunkSize < 1) {
             throw new IllegalArgumentException("--chunk-size must be at least 1");
+        }
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1");
         }
         String source;
         try (Connection connection = dataSource.getConnection()) {
@@ -173,28 +195,137 @@ public final class Backfill {
         if (dryRun) {
             return new Result(direction, selection.toString(), total, 0, 0, 0, unmapped, false, true);
         }
-        ensureTargetPartitions(direction, selection, legacy);
+        List<ParitySelection> months = months(direction, selection, legacy);
+        if (!months.isEmpty()) {
+            new Partitions(dataSource).ensureRange(YearMonth.from(months.get(0).from()),
+                    YearMonth.from(months.get(months.size() - 1).from()));
+        }
         String sql = direction == Direction.LEGACY_TO_NEW
                 ? LEGACY_TO_NEW_CHUNK.formatted(legacy, selection.where("l"), KEY_ORDER_LEGACY)
                 : NEW_TO_LEGACY_CHUNK.formatted(selection.where("s"), KEY_ORDER_NEW);
-        Checkpoint checkpoint = openRun(direction, selection);
+        Totals totals = new Totals(total, progress);
+        Queue<ParitySelection> queue = new ConcurrentLinkedQueue<>(months);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        int workers = Math.min(parallel, Math.max(1, months.size()));
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            Thread worker = new Thread(() -> {
+                try {
+                    ParitySelection month;
+                    while (failure.get() == null && (month = queue.poll()) != null) {
+                        runMonth(direction, month, sql, chunkSize, totals, failure);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "backfill-" + (w + 1));
+            threads.add(worker);
+            worker.start();
+        }
+        try {
+            for (Thread thread : threads) {
+                thread.join();
+            }
+        } catch (InterruptedException e) {
+            failure.compareAndSet(null, e);
+            threads.forEach(Thread::interrupt);
+            Thread.currentThread().interrupt();
+        }
+        Throwable failed = failure.get();
+        if (failed instanceof SQLException e) {
+            throw e;
+        } else if (failed instanceof RuntimeException e) {
+            throw e;
+        } else if (failed instanceof Error e) {
+            throw e;
+        } else if (failed != null) {
+            throw new IllegalStateException("the backfill was interrupted", failed);
+        }
+        return new Result(direction, selection.toString(), total, totals.read, totals.written, totals.skipped, unmapped,
+                totals.resumed, false);
+    }
+
+    /** The counts of all workers, and the progress callback, under one lock. */
+    private static final class Totals {
+        private final long total;
+        private final Consumer<Progress> progress;
+        private long read;
+        private long written;
+        private long skipped;
+        private boolean resumed;
+
+        Totals(long total, Consumer<Progress> progress) {
+            this.total = total;
+            this.progress = progress;
+        }
+
+        synchronized void resumed(Checkpoint checkpoint) {
+            resumed = true;
+            read += checkpoint.read();
+            written += checkpoint.written();
+            skipped += checkpoint.skipped();
+        }
+
+        synchronized void chunk(long chunkRead, long chunkWritten, long chunkSkipped) {
+            read += chunkRead;
+            written += chunkWritten;
+            skipped += chunkSkipped;
+            progress.accept(new Progress(read, written, skipped, total));
+        }
+    }
+
+    /** The selection cut at calendar months, over the months the source holds rows for. */
+    private List<ParitySelection> months(Direction direction, ParitySelection selection, String legacy) throws SQLException {
+        String table = direction == Direction.LEGACY_TO_NEW ? legacy : "model_stats_daily";
+        LocalDate first = null;
+        LocalDate last = null;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(
+                "SELECT min(stat_date), max(stat_date) FROM ml_monitoring." + table + " WHERE " + selection.where())) {
+            selection.bind(connection, query, 1);
+            try (ResultSet rows = query.executeQuery()) {
+                if (rows.next() && rows.getObject(1) != null) {
+                    first = rows.getObject(1, LocalDate.class);
+                    last = rows.getObject(2, LocalDate.class);
+                }
+            }
+            connection.rollback();
+        }
+        List<ParitySelection> months = new ArrayList<>();
+        if (first == null) {
+            return months;
+        }
+        for (YearMonth month = YearMonth.from(first); !month.isAfter(YearMonth.from(last)); month = month.plusMonths(1)) {
+            LocalDate from = selection.from() != null && selection.from().isAfter(month.atDay(1)) ? selection.from() : month.atDay(1);
+            LocalDate to = selection.to() != null && selection.to().isBefore(month.atEndOfMonth()) ? selection.to() : month.atEndOfMonth();
+            months.add(new ParitySelection(selection.models(), selection.versions(), from, to));
+        }
+        return months;
+    }
+
+    /** Copies one month in chunks, each committed with its checkpoint, until it is done or another worker failed. */
+    private void runMonth(Direction direction, ParitySelection month, String sql, int chunkSize, Totals totals,
+            AtomicReference<Throwable> failure) throws SQLException {
+        Checkpoint checkpoint = openRun(direction, month);
+        if (checkpoint.resumed()) {
+            totals.resumed(checkpoint);
+        }
         long read = checkpoint.read();
         long written = checkpoint.written();
         long skipped = checkpoint.skipped();
         String[] lastKey = checkpoint.lastKey();
-        while (true) {
+        while (failure.get() == null) {
+            long chunkRead;
+            long chunkWritten;
+            long chunkSkipped;
             try (Connection connection = dataSource.getConnection()) {
                 try (PreparedStatement chunk = connection.prepareStatement(sql)) {
-                    int i = selection.bind(connection, chunk, 1);
+                    int i = month.bind(connection, chunk, 1);
                     chunk.setBoolean(i++, lastKey == null);
                     int keyColumns = direction == Direction.LEGACY_TO_NEW ? 5 : 6;
                     for (int k = 0; k < keyColumns; k++) {
                         chunk.setString(i++, lastKey == null ? null : lastKey[k]);
                     }
                     chunk.setInt(i, chunkSize);
-                    long chunkRead;
-                    long chunkWritten;
-                    long chunkSkipped;
                     String[] chunkLast;
                     try (ResultSet rows = chunk.executeQuery()) {
                         rows.next();
@@ -207,8 +338,7 @@ public final class Backfill {
                     if (chunkRead == 0) {
                         finish(connection, checkpoint.id());
                         connection.commit();
-                        return new Result(direction, selection.toString(), total, read, written, skipped, unmapped,
-                                checkpoint.resumed(), false);
+                        return;
                     }
                     read += chunkRead;
                     written += chunkWritten;
@@ -221,7 +351,7 @@ public final class Backfill {
                     throw e;
                 }
             }
-            progress.accept(new Progress(read, written, skipped, total));
+            totals.chunk(chunkRead, chunkWritten, chunkSkipped);
         }
     }
 
@@ -286,27 +416,6 @@ public final class Backfill {
     private long count(Direction direction, ParitySelection selection, String legacy) throws SQLException {
         String table = direction == Direction.LEGACY_TO_NEW ? legacy : "model_stats_daily";
         return single("SELECT count(*) FROM ml_monitoring." + table + " WHERE " + selection.where(), selection);
-    }
-
-    /** Creates the monthly partitions the copied rows will need in the target tables. */
-    private void ensureTargetPartitions(Direction direction, ParitySelection selection, String legacy) throws SQLException {
-        String table = direction == Direction.LEGACY_TO_NEW ? legacy : "model_stats_daily";
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(
-                "SELECT min(stat_date), max(stat_date) FROM ml_monitoring." + table + " WHERE " + selection.where())) {
-            selection.bind(connection, query, 1);
-            LocalDate first = null;
-            LocalDate last = null;
-            try (ResultSet rows = query.executeQuery()) {
-                if (rows.next() && rows.getObject(1) != null) {
-                    first = rows.getObject(1, LocalDate.class);
-                    last = rows.getObject(2, LocalDate.class);
-                }
-            }
-            connection.rollback();
-            if (first != null) {
-                new Partitions(dataSource).ensureRange(YearMonth.from(first), YearMonth.from(last));
-            }
-        }
     }
 
     private Map<String, Long> unmapped(ParitySelection selection, String legacy) throws SQLException {

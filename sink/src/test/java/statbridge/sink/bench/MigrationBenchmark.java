@@ -18,7 +18,9 @@ import statbridge.v2.MetricType;
  * P3 and P7: backfill of realistic legacy history into the new tables, then verify, in rows per
  * second, each beside a ceiling measured in the same run on the same PostgreSQL (fsync on): a
  * plain INSERT ... SELECT of the same rows into a table of the same shape for the backfill, and a
- * full scan of both shapes for verify.
+ * full scan of both shapes for verify. The backfill runs as the command does by default (two
+ * workers, months side by side; {@code -Dbench.parallel=N} for another number); the ceiling is one
+ * statement.
  *
  * <p>Run: {@code mvn -B -Pbench -pl sink -am verify -Dit.test=MigrationBenchmark}
  * ({@code -Dbench.models}, {@code -Dbench.days}, {@code -Dbench.slices} change the size; the default,
@@ -30,6 +32,7 @@ class MigrationBenchmark {
     private static final int DAYS = Integer.getInteger("bench.days", 730);
     private static final int SLICES = Integer.getInteger("bench.slices", 15);
     private static final int METRICS = 30;
+    private static final int PARALLEL = Integer.getInteger("bench.parallel", Backfill.DEFAULT_PARALLEL);
 
     @Test
     void backfillAndVerifyAgainstCeilings() throws Exception {
@@ -66,7 +69,7 @@ class MigrationBenchmark {
 
             long backfillStart = System.nanoTime();
             Backfill.Result result = new Backfill(db.database.dataSource()).run(Backfill.Direction.LEGACY_TO_NEW,
-                    ParitySelection.all(), 50_000, false, p -> { });
+                    ParitySelection.all(), 50_000, PARALLEL, false, p -> { });
             double backfill = result.read() / ((System.nanoTime() - backfillStart) / 1e9);
             db.execute("ANALYZE");
 
@@ -79,9 +82,9 @@ class MigrationBenchmark {
             double verify = (report.counts().legacyRows() + report.counts().rebuiltRows()) / ((System.nanoTime() - verifyStart) / 1e9);
 
             String lines = String.format(Locale.ROOT, """
-                    P3 backfill legacy->new | %,.0f rows/s (%,d rows, %,d written) | plain INSERT ... SELECT of the same rows %,.0f rows/s | ratio %.2f | target >= 100,000 rows/s
+                    P3 backfill legacy->new | %,.0f rows/s (%,d rows, %,d written, %d workers) | plain INSERT ... SELECT of the same rows %,.0f rows/s | ratio %.2f | target >= 100,000 rows/s
                     P7 verify | %,.0f rows compared/s (%,d + %,d rows, %s) | full scan of both shapes %,.0f rows/s | ratio %.2f | target >= 500,000 rows/s
-                    """, backfill, result.read(), result.written(), ceiling, backfill / ceiling,
+                    """, backfill, result.read(), result.written(), PARALLEL, ceiling, backfill / ceiling,
                     verify, report.counts().legacyRows(), report.counts().rebuiltRows(), report.counts().ok() ? "equal" : "DIFFERENT",
                     scan, verify / scan);
             System.out.print(lines);

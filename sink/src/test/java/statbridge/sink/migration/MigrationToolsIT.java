@@ -148,6 +148,25 @@ class MigrationToolsIT {
     }
 
     @Test
+    void monthsAreCopiedSideBySideEachWithItsOwnCheckpointAndGiveTheSameTablesAsOneWorker() throws Exception {
+        SinkDatabase parallel = history();
+        SinkDatabase serial = history();
+        Backfill.Result three = new Backfill(parallel.database.dataSource()).run(Backfill.Direction.LEGACY_TO_NEW,
+                ParitySelection.all(), 50, 3, false, p -> { });
+        Backfill.Result one = new Backfill(serial.database.dataSource()).run(Backfill.Direction.LEGACY_TO_NEW,
+                ParitySelection.all(), 50, 1, false, p -> { });
+
+        assertThat(three.read()).isEqualTo(one.read()).isEqualTo(1920);
+        assertThat(three.written()).isEqualTo(one.written());
+        assertThat(parallel.rows(NEW_ROWS)).isEqualTo(serial.rows(NEW_ROWS)).hasSize(1440);
+        assertThat(parallel.rows(NEW_KPIS)).isEqualTo(serial.rows(NEW_KPIS));
+        // 40 days from 2024-01-01: January and February, each a run of its own, both finished.
+        assertThat(parallel.rows("SELECT selection || ' ' || (finished_at IS NOT NULL) || ' ' || rows_read "
+                + "FROM ml_monitoring.backfill_runs ORDER BY id")).containsExactlyInAnyOrder(
+                "dates 2024-01-01..2024-01-31 true 1488", "dates 2024-02-01..2024-02-29 true 432");
+    }
+
+    @Test
     void verifyFindsEveryKindOfDifferenceAndNewToLegacyRepairsThem() throws Exception {
         SinkDatabase db = history();
         db.execute("DELETE FROM ml_monitoring.model_stats_daily_legacy WHERE metric_name = 'old_metric'");
