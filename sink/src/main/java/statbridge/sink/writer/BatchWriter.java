@@ -7,10 +7,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import statbridge.sink.catalog.CatalogTable;
 
@@ -78,6 +76,56 @@ public final class BatchWriter {
                 write_seq = EXCLUDED.write_seq, updated_at = EXCLUDED.updated_at
             WHERE (t.event_time, t.source_offset) < (EXCLUDED.event_time, EXCLUDED.source_offset)
             """.formatted(EVENT_TIME);
+    /** The columns of a stat table's primary key, as {@code RETURNING} gives them to the legacy rebuild. */
+    private static final String RETURNING_KEY = "RETURNING t.model_name, t.model_version, t.stat_date, t.slice_key, t.metric_type, t.metric_key";
+    private static final String LEGACY_INSERT = """
+            INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
+                   (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
+            """;
+    private static final String CATALOG_JOIN = "JOIN ml_monitoring.metric_catalog c ON c.metric_type = w.metric_type AND c.metric_key = w.metric_key\n";
+    private static final String STAT_OF_W = """
+            CROSS JOIN LATERAL (
+                SELECT s.metric_value, s.updated_at FROM ml_monitoring.model_stats_daily s
+                WHERE s.model_name = w.model_name AND s.model_version = w.model_version AND s.stat_date = w.stat_date
+                  AND s.slice_key = w.slice_key AND s.metric_type = w.metric_type AND s.metric_key = w.metric_key
+                OFFSET 0) s
+            """;
+    /**
+     * While dual-write is on, each statement that changes a new table also rewrites, in the same
+     * statement, the legacy rows of exactly the rows it changed ({@code w}, from its
+     * {@code RETURNING}), as {@code model_stats_daily_legacy_rebuilt} defines them. A row the
+     * batch did not change (an older event lost to "later wins") keeps its legacy row, which
+     * already matches. The business table is read as the statement starts, so the stats are
+     * written first and the business values after them, and each sees the other's result.
+     */
+    static final String STATS_WITH_LEGACY = withLegacy(UPSERT_STATS + RETURNING_KEY + ", t.metric_value, t.updated_at", LEGACY_INSERT + """
+            SELECT w.model_name, w.model_version, w.stat_date, w.slice_key, c.metric_name, w.metric_value,
+                   b.business_metric_value, GREATEST(w.updated_at, b.updated_at)
+            FROM w
+            """ + CATALOG_JOIN + """
+            LEFT JOIN LATERAL (
+                SELECT b.business_metric_value, b.updated_at FROM ml_monitoring.model_business_stats_daily b
+                WHERE b.model_name = w.model_name AND b.model_version = w.model_version AND b.stat_date = w.stat_date
+                  AND b.slice_key = w.slice_key AND b.metric_type = w.metric_type AND b.metric_key = w.metric_key
+                OFFSET 0) b ON true
+            """);
+    static final String BUSINESS_WITH_LEGACY = withLegacy(UPSERT_BUSINESS + RETURNING_KEY + ", t.business_metric_value, t.updated_at",
+            LEGACY_INSERT + """
+            SELECT w.model_name, w.model_version, w.stat_date, w.slice_key, c.metric_name, s.metric_value,
+                   w.business_metric_value, GREATEST(s.updated_at, w.updated_at)
+            FROM w
+            """ + CATALOG_JOIN + STAT_OF_W);
+    static final String WITHDRAW_WITH_LEGACY = withLegacy(DELETE_WITHDRAWN + RETURNING_KEY.replace("t.", "b."),
+            LEGACY_INSERT + """
+            SELECT w.model_name, w.model_version, w.stat_date, w.slice_key, c.metric_name, s.metric_value, NULL, s.updated_at
+            FROM w
+            """ + CATALOG_JOIN + STAT_OF_W);
+
+    private static String withLegacy(String change, String legacy) {
+        return "WITH w AS (\n" + change + "\n), l AS (\n" + legacy + LegacyRowRebuilder.UPSERT_TAIL + "RETURNING 1\n)\n"
+                + "SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM l)";
+    }
+
     static final String STORE_OFFSET = """
             INSERT INTO ml_monitoring.sink_offsets AS o (consumer_group, topic, partition, next_offset, updated_at)
             VALUES (?, ?, ?, ?, now())
@@ -121,35 +169,30 @@ public final class BatchWriter {
                 (fact.value() == null ? withdrawals : values).add(fact);
             }
             long t0 = System.nanoTime();
-            int statRows = upsert(connection, UPSERT_STATS, stats, writeSeq);
+            int[] statRows = upsert(connection, dualWrite ? STATS_WITH_LEGACY : UPSERT_STATS, stats, writeSeq, dualWrite);
             long t1 = System.nanoTime();
-            int withdrawn = withdraw(connection, withdrawals, writeSeq);
-            int businessRows = upsert(connection, UPSERT_BUSINESS, values, writeSeq);
+            int[] withdrawn = withdraw(connection, withdrawals, writeSeq, dualWrite);
+            int[] businessRows = upsert(connection, dualWrite ? BUSINESS_WITH_LEGACY : UPSERT_BUSINESS, values, writeSeq, dualWrite);
             long t2 = System.nanoTime();
-            int legacyRows = 0;
-            if (dualWrite) {
-                Set<Fact.RowKey> touched = new LinkedHashSet<>();
-                stats.forEach(f -> touched.add(f.rowKey()));
-                business.forEach(f -> touched.add(f.rowKey()));
-                legacyRows = LegacyRowRebuilder.rebuild(connection, touched);
-            }
-            long t3 = System.nanoTime();
+            int legacyRows = statRows[1] + withdrawn[1] + businessRows[1];
             storeOffsets(connection, batch.offsets());
             connection.commit();
             if (LOG.isDebugEnabled()) {
-                LOG.debug("statements: stats {} ms, business {} ms, legacy {} ms, offsets and commit {} ms",
-                        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
+                LOG.debug("statements: stats {} ms, business {} ms, offsets and commit {} ms (legacy rows written within them: {})",
+                        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000, legacyRows);
             }
-            return new BatchResult(statRows, businessRows, withdrawn, legacyRows, dualWrite, writeSeq);
+            return new BatchResult(statRows[0], businessRows[0], withdrawn[0], legacyRows, dualWrite, writeSeq);
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(connection);
             throw e;
         }
     }
 
-    private static int upsert(Connection connection, String sql, Collection<Fact> facts, long writeSeq) throws SQLException {
+    /** Runs an upsert; returns the rows it changed and, with {@code withLegacy}, the legacy rows it wrote. */
+    private static int[] upsert(Connection connection, String sql, Collection<Fact> facts, long writeSeq, boolean withLegacy)
+            throws SQLException {
         if (facts.isEmpty()) {
-            return 0;
+            return new int[2];
         }
         int n = facts.size();
         String[] models = new String[n];
@@ -191,13 +234,24 @@ public final class BatchWriter {
             for (int p = 0; p < arrays.length; p++) {
                 statement.setArray(p + 3, arrays[p]);
             }
-            return statement.executeUpdate();
+            return execute(statement, withLegacy);
         }
     }
 
-    private static int withdraw(Connection connection, List<Fact> facts, long writeSeq) throws SQLException {
+    private static int[] execute(PreparedStatement statement, boolean withLegacy) throws SQLException {
+        if (!withLegacy) {
+            return new int[] {statement.executeUpdate(), 0};
+        }
+        try (ResultSet counts = statement.executeQuery()) {
+            counts.next();
+            return new int[] {counts.getInt(1), counts.getInt(2)};
+        }
+    }
+
+    /** Withdraws KPIs; returns the business rows deleted and, with {@code withLegacy}, the legacy rows it wrote. */
+    private static int[] withdraw(Connection connection, List<Fact> facts, long writeSeq, boolean withLegacy) throws SQLException {
         if (facts.isEmpty()) {
-            return 0;
+            return new int[2];
         }
         int n = facts.size();
         String[][] text = new String[6][n];
@@ -214,14 +268,14 @@ public final class BatchWriter {
             times[i] = fact.eventTimeMillis();
             offsets[i] = fact.offset();
         }
-        int deleted;
-        try (PreparedStatement delete = connection.prepareStatement(DELETE_WITHDRAWN)) {
+        int[] deleted;
+        try (PreparedStatement delete = connection.prepareStatement(withLegacy ? WITHDRAW_WITH_LEGACY : DELETE_WITHDRAWN)) {
             for (int p = 0; p < 6; p++) {
                 delete.setArray(p + 1, connection.createArrayOf("text", text[p]));
             }
             delete.setArray(7, connection.createArrayOf("int8", times));
             delete.setArray(8, connection.createArrayOf("int8", offsets));
-            deleted = delete.executeUpdate();
+            deleted = execute(delete, withLegacy);
         }
         try (PreparedStatement tombstones = connection.prepareStatement(UPSERT_WITHDRAWALS)) {
             tombstones.setLong(1, writeSeq);
