@@ -7,8 +7,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import statbridge.sink.catalog.CatalogTable;
 
@@ -95,8 +97,9 @@ public final class BatchWriter {
      * statement, the legacy rows of exactly the rows it changed ({@code w}, from its
      * {@code RETURNING}), as {@code model_stats_daily_legacy_rebuilt} defines them. A row the
      * batch did not change (an older event lost to "later wins") keeps its legacy row, which
-     * already matches. The business table is read as the statement starts, so the stats are
-     * written first and the business values after them, and each sees the other's result.
+     * already matches. Keys with both a stat and a business event in the batch are left to one
+     * rebuild after both are written ({@link LegacyRowRebuilder#rebuild}), so no legacy row is
+     * written twice in a batch.
      */
     static final String STATS_WITH_LEGACY = withLegacy(UPSERT_STATS + RETURNING_KEY + ", t.metric_value, t.updated_at", LEGACY_INSERT + """
             SELECT w.model_name, w.model_version, w.stat_date, w.slice_key, c.metric_name, w.metric_value,
@@ -169,12 +172,38 @@ public final class BatchWriter {
                 (fact.value() == null ? withdrawals : values).add(fact);
             }
             long t0 = System.nanoTime();
-            int[] statRows = upsert(connection, dualWrite ? STATS_WITH_LEGACY : UPSERT_STATS, stats, writeSeq, dualWrite);
-            long t1 = System.nanoTime();
-            int[] withdrawn = withdraw(connection, withdrawals, writeSeq, dualWrite);
-            int[] businessRows = upsert(connection, dualWrite ? BUSINESS_WITH_LEGACY : UPSERT_BUSINESS, values, writeSeq, dualWrite);
+            int[] statRows;
+            int[] withdrawn;
+            int[] businessRows;
+            long t1;
+            int legacyRows = 0;
+            if (!dualWrite) {
+                statRows = upsert(connection, UPSERT_STATS, stats, writeSeq, false);
+                t1 = System.nanoTime();
+                withdrawn = withdraw(connection, withdrawals, writeSeq, false);
+                businessRows = upsert(connection, UPSERT_BUSINESS, values, writeSeq, false);
+            } else {
+                // A key with a stat and a business event in this batch gets its legacy row once, after both
+                // are written; every other key's legacy row is written by the statement that changes it.
+                Set<Fact.RowKey> both = new HashSet<>();
+                Set<Fact.RowKey> statKeys = new HashSet<>();
+                stats.forEach(f -> statKeys.add(f.rowKey()));
+                business.forEach(f -> {
+                    if (statKeys.contains(f.rowKey())) {
+                        both.add(f.rowKey());
+                    }
+                });
+                statRows = sum(upsert(connection, STATS_WITH_LEGACY, only(stats, both, false), writeSeq, true),
+                        upsert(connection, UPSERT_STATS, only(stats, both, true), writeSeq, false));
+                t1 = System.nanoTime();
+                withdrawn = sum(withdraw(connection, only(withdrawals, both, false), writeSeq, true),
+                        withdraw(connection, only(withdrawals, both, true), writeSeq, false));
+                businessRows = sum(upsert(connection, BUSINESS_WITH_LEGACY, only(values, both, false), writeSeq, true),
+                        upsert(connection, UPSERT_BUSINESS, only(values, both, true), writeSeq, false));
+                legacyRows = LegacyRowRebuilder.rebuild(connection, both);
+            }
             long t2 = System.nanoTime();
-            int legacyRows = statRows[1] + withdrawn[1] + businessRows[1];
+            legacyRows += statRows[1] + withdrawn[1] + businessRows[1];
             storeOffsets(connection, batch.offsets());
             connection.commit();
             if (LOG.isDebugEnabled()) {
@@ -186,6 +215,21 @@ public final class BatchWriter {
             rollbackQuietly(connection);
             throw e;
         }
+    }
+
+    /** The facts whose row key is ({@code in}) or is not in {@code keys}. */
+    private static List<Fact> only(Collection<Fact> facts, Set<Fact.RowKey> keys, boolean in) {
+        List<Fact> selected = new ArrayList<>();
+        for (Fact fact : facts) {
+            if (keys.contains(fact.rowKey()) == in) {
+                selected.add(fact);
+            }
+        }
+        return selected;
+    }
+
+    private static int[] sum(int[] a, int[] b) {
+        return new int[] {a[0] + b[0], a[1] + b[1]};
     }
 
     /** Runs an upsert; returns the rows it changed and, with {@code withLegacy}, the legacy rows it wrote. */

@@ -96,8 +96,10 @@ class BatchWriterIT {
 
     @Test
     void aNullBusinessValueWithdrawsTheKpiAndAnOlderValueCannotBringItBack() throws Exception {
-        write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.031, 1_000), kpi("ALL", "churn_rate", MetricType.BUSINESS, 1250.0, 1_000));
+        BatchResult both = write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.031, 1_000),
+                kpi("ALL", "churn_rate", MetricType.BUSINESS, 1250.0, 1_000));
         assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.031|1250");
+        assertThat(both.legacyRows()).as("one legacy row, written once for the stat and the KPI together").isOne();
 
         BatchResult withdrawn = write(kpi("ALL", "churn_rate", MetricType.BUSINESS, null, 2_000));
         assertThat(withdrawn.businessWithdrawn()).isEqualTo(1);
