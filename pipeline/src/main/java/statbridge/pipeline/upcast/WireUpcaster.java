@@ -35,6 +35,8 @@ public final class WireUpcaster {
     private record Tail(CatalogEntry entry, byte[] bytes) {
     }
 
+    private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
+
     private final StatValidator.Limits limits;
     private final long minDay;
     private final long maxDay;
@@ -275,8 +277,6 @@ public final class WireUpcaster {
         int high = ((value[at + 7] & 0x7F) << 4) | ((value[at + 6] & 0xF0) >>> 4);
         return high != 0x7FF;
     }
-
-    private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
 
     /** Whether the key is {@code model/version/YYYY-MM-DD/slice}, compared byte by byte. */
     private static boolean keyMatches(byte[] key, byte[] value, int modelStart, int modelEnd, int versionStart, int versionEnd,

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import statbridge.sink.catalog.CatalogTable;
 
@@ -172,36 +173,18 @@ public final class BatchWriter {
                 (fact.value() == null ? withdrawals : values).add(fact);
             }
             long t0 = System.nanoTime();
-            int[] statRows;
-            int[] withdrawn;
-            int[] businessRows;
-            long t1;
-            int legacyRows = 0;
-            if (!dualWrite) {
-                statRows = upsert(connection, UPSERT_STATS, stats, writeSeq, false);
-                t1 = System.nanoTime();
-                withdrawn = withdraw(connection, withdrawals, writeSeq, false);
-                businessRows = upsert(connection, UPSERT_BUSINESS, values, writeSeq, false);
-            } else {
-                // A key with a stat and a business event in this batch gets its legacy row once, after both
-                // are written; every other key's legacy row is written by the statement that changes it.
-                Set<Fact.RowKey> both = new HashSet<>();
-                Set<Fact.RowKey> statKeys = new HashSet<>();
-                stats.forEach(f -> statKeys.add(f.rowKey()));
-                business.forEach(f -> {
-                    if (statKeys.contains(f.rowKey())) {
-                        both.add(f.rowKey());
-                    }
-                });
-                statRows = sum(upsert(connection, STATS_WITH_LEGACY, only(stats, both, false), writeSeq, true),
-                        upsert(connection, UPSERT_STATS, only(stats, both, true), writeSeq, false));
-                t1 = System.nanoTime();
-                withdrawn = sum(withdraw(connection, only(withdrawals, both, false), writeSeq, true),
-                        withdraw(connection, only(withdrawals, both, true), writeSeq, false));
-                businessRows = sum(upsert(connection, BUSINESS_WITH_LEGACY, only(values, both, false), writeSeq, true),
-                        upsert(connection, UPSERT_BUSINESS, only(values, both, true), writeSeq, false));
-                legacyRows = LegacyRowRebuilder.rebuild(connection, both);
-            }
+            // While dual-write is on, a key with a stat and a business event in this batch gets its legacy
+            // row once, after both are written; every other key's by the statement that changes it.
+            Set<Fact.RowKey> legacyAfter = dualWrite ? keysOfBoth(stats, business) : Set.of();
+            Predicate<Fact> legacyNow = fact -> dualWrite && !legacyAfter.contains(fact.rowKey());
+            int[] statRows = sum(upsert(connection, STATS_WITH_LEGACY, only(stats, legacyNow, true), writeSeq, true),
+                    upsert(connection, UPSERT_STATS, only(stats, legacyNow, false), writeSeq, false));
+            long t1 = System.nanoTime();
+            int[] withdrawn = sum(withdraw(connection, only(withdrawals, legacyNow, true), writeSeq, true),
+                    withdraw(connection, only(withdrawals, legacyNow, false), writeSeq, false));
+            int[] businessRows = sum(upsert(connection, BUSINESS_WITH_LEGACY, only(values, legacyNow, true), writeSeq, true),
+                    upsert(connection, UPSERT_BUSINESS, only(values, legacyNow, false), writeSeq, false));
+            int legacyRows = LegacyRowRebuilder.rebuild(connection, legacyAfter);
             long t2 = System.nanoTime();
             legacyRows += statRows[1] + withdrawn[1] + businessRows[1];
             storeOffsets(connection, batch.offsets());
@@ -217,15 +200,27 @@ public final class BatchWriter {
         }
     }
 
-    /** The facts whose row key is ({@code in}) or is not in {@code keys}. */
-    private static List<Fact> only(Collection<Fact> facts, Set<Fact.RowKey> keys, boolean in) {
+    /** The facts that do ({@code accepted}) or do not pass {@code test}. */
+    private static List<Fact> only(Collection<Fact> facts, Predicate<Fact> test, boolean accepted) {
         List<Fact> selected = new ArrayList<>();
         for (Fact fact : facts) {
-            if (keys.contains(fact.rowKey()) == in) {
+            if (test.test(fact) == accepted) {
                 selected.add(fact);
             }
         }
         return selected;
+    }
+
+    private static Set<Fact.RowKey> keysOfBoth(Collection<Fact> stats, Collection<Fact> business) {
+        Set<Fact.RowKey> statKeys = new HashSet<>();
+        stats.forEach(f -> statKeys.add(f.rowKey()));
+        Set<Fact.RowKey> both = new HashSet<>();
+        business.forEach(f -> {
+            if (statKeys.contains(f.rowKey())) {
+                both.add(f.rowKey());
+            }
+        });
+        return both;
     }
 
     private static int[] sum(int[] a, int[] b) {
