@@ -79,7 +79,10 @@ class PipelineCommandIT {
                 producer.send(new ProducerRecord<>(prefix + ".v1", "garbage", null));
             }
             String metrics = "";
-            while (!metrics.contains("statbridge_pipeline_events_upcast_total 1.0") && System.nanoTime() < deadline) {
+            // The two records have different keys, so they may land on different partitions and be processed in either order.
+            while (!(metrics.contains("statbridge_pipeline_events_upcast_total 1.0")
+                    && metrics.contains("statbridge_pipeline_dead_letters_total{reason=\"invalid-field\"} 1.0"))
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(250);
                 metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
