@@ -130,6 +130,16 @@ public final class BatchWriter {
                 + "SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM l)";
     }
 
+    /**
+     * Bound to real arrays, the withdrawal's join is costed as a probe of every monthly partition
+     * per key (the planner cannot count on pruning at run time), so it prefers hashing the whole
+     * business table, a scan per batch that grows with the history. Probing by key is right for
+     * any batch, so the withdrawal is planned with nested loops only, then the settings go back.
+     */
+    static final String NESTED_LOOPS_ONLY = "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
+    static final String JOINS_AS_BEFORE = "SELECT set_config(name, reset_val, true) FROM pg_settings "
+            + "WHERE name IN ('enable_hashjoin', 'enable_mergejoin')";
+
     static final String STORE_OFFSET = """
             INSERT INTO ml_monitoring.sink_offsets AS o (consumer_group, topic, partition, next_offset, updated_at)
             VALUES (?, ?, ?, ?, now())
@@ -308,6 +318,7 @@ public final class BatchWriter {
             offsets[i] = fact.offset();
         }
         int[] deleted;
+        run(connection, NESTED_LOOPS_ONLY);
         try (PreparedStatement delete = connection.prepareStatement(withLegacy ? WITHDRAW_WITH_LEGACY : DELETE_WITHDRAWN)) {
             for (int p = 0; p < 6; p++) {
                 delete.setArray(p + 1, connection.createArrayOf("text", text[p]));
@@ -316,6 +327,7 @@ public final class BatchWriter {
             delete.setArray(8, connection.createArrayOf("int8", offsets));
             deleted = execute(delete, withLegacy);
         }
+        run(connection, JOINS_AS_BEFORE);
         try (PreparedStatement tombstones = connection.prepareStatement(UPSERT_WITHDRAWALS)) {
             tombstones.setLong(1, writeSeq);
             for (int p = 0; p < 6; p++) {
@@ -326,6 +338,12 @@ public final class BatchWriter {
             tombstones.executeUpdate();
         }
         return deleted;
+    }
+
+    private static void run(Connection connection, String sql) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql); ResultSet ignored = statement.executeQuery()) {
+            // set_config returns the new values
+        }
     }
 
     private void storeOffsets(Connection connection, Map<TopicPartition, Batch.Offsets> offsets) throws SQLException {

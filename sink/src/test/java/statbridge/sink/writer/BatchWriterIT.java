@@ -186,6 +186,55 @@ class BatchWriterIT {
         assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|" + slice + "|x\"; DELETE FROM t; --|1|null");
     }
 
+    /**
+     * With real arrays bound (a custom plan), the planner costs a key-by-key lookup as a probe of
+     * every monthly partition and prefers hashing the whole business table for each batch of
+     * withdrawals, a scan that grows with the history. The withdrawal must look its rows up by key.
+     */
+    @Test
+    void withdrawalsLookTheirRowsUpByKeyInsteadOfScanningTheBusinessTable() throws Exception {
+        List<LocalDate> year = new ArrayList<>();
+        for (int month = 1; month <= 12; month++) {
+            year.add(LocalDate.of(2025, month, 1));
+        }
+        partitions.ensureFor(year);
+        db.execute("""
+                INSERT INTO ml_monitoring.model_business_stats_daily
+                       (model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value,
+                        event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
+                SELECT 'IntentClassifier', 'v4', date '2025-01-01' + (i % 365), 'seg=' || (i / 365), 'BUSINESS', 'churn_rate', i,
+                       timestamptz 'epoch', i, 'history', 0, 0, now()
+                FROM generate_series(0, 59999) i
+                """);
+        db.execute("ANALYZE ml_monitoring.model_business_stats_daily");
+        List<Fact> withdrawals = new ArrayList<>();
+        for (int seg = 0; seg < 160; seg++) {
+            withdrawals.add(kpi("seg=" + seg, "churn_rate", MetricType.BUSINESS, null, 1_000 + seg));
+        }
+        long[] before = businessScans();
+
+        Map<TopicPartition, Batch.Offsets> offsets = Map.of(KPIS, new Batch.Offsets(-1, kpiOffset));
+        BatchResult result;
+        try (Connection connection = java.sql.DriverManager.getConnection(db.jdbcUrl)) {
+            connection.setAutoCommit(false);
+            result = writer.write(connection, new Batch(withdrawals, List.of(), offsets));
+        } // the server process ends and reports its statistics
+
+        assertThat(result.businessWithdrawn()).isEqualTo(160);
+        assertThat(db.rows("SELECT slice_key FROM ml_monitoring.model_business_stats_daily WHERE stat_date = '" + DAY + "' ORDER BY 1"))
+                .as("the history of that day had slices seg=0..164").containsExactly("seg=160", "seg=161", "seg=162", "seg=163", "seg=164");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> businessScans()[0] + businessScans()[1] > before[0] + before[1]); // its statistics have arrived
+        assertThat(businessScans()[0]).as("sequential scans of the business table's partitions").isEqualTo(before[0]);
+    }
+
+    /** {sequential scans, index scans} of the business table's partitions so far. */
+    private long[] businessScans() throws Exception {
+        String[] row = db.rows("SELECT coalesce(sum(seq_scan), 0) || '|' || coalesce(sum(idx_scan), 0) FROM pg_stat_user_tables "
+                + "WHERE schemaname = 'ml_monitoring' AND relname LIKE 'model\\_business\\_stats\\_daily\\_%'").get(0).split("\\|");
+        return new long[] {Long.parseLong(row[0]), Long.parseLong(row[1])};
+    }
+
     @Test
     void rowsLandInMonthlyPartitions() throws Exception {
         write(new Fact(Fact.Kind.STAT, "m", "v1", LocalDate.of(2031, 2, 3), "ALL", MetricType.ONLINE, "accuracy", 0.5, 1, STATS.topic(), 0, statOffset++));
