@@ -26,18 +26,20 @@ public final class LegacyRowRebuilder {
             """;
 
     /**
-     * The rebuild for the keys of a batch. It computes what {@code model_stats_daily_legacy_rebuilt}
-     * says (the same joins), written so that every key drives its own primary-key lookups: the
-     * {@code OFFSET 0} fences keep the planner from flattening the lookups into a join order that
-     * probes the indexes by (type, key) only, which it picks when statistics call the tables tiny.
+     * The legacy rows of the keys {@code keys} gives (a FROM item named {@code k} with the six key
+     * columns), computed as {@code model_stats_daily_legacy_rebuilt} defines them (the same joins),
+     * written so that every key drives its own primary-key lookups: the {@code OFFSET 0} fences keep
+     * the planner from flattening the lookups into a join order that probes the indexes by (type,
+     * key) only, which it picks when statistics call the tables tiny, or into a join of the whole
+     * history.
      */
-    static final String FOR_KEYS = """
+    private static String rebuildOf(String keys) {
+        return """
             INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
                    (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
             SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, c.metric_name, s.metric_value,
                    b.business_metric_value, GREATEST(s.updated_at, b.updated_at)
-            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[])
-                   AS k(model_name, model_version, stat_date, slice_key, metric_type, metric_key)
+            FROM %s
             JOIN ml_monitoring.metric_catalog c ON c.metric_type = k.metric_type AND c.metric_key = k.metric_key
             CROSS JOIN LATERAL (
                 SELECT s.metric_value, s.updated_at FROM ml_monitoring.model_stats_daily s
@@ -49,30 +51,27 @@ public final class LegacyRowRebuilder {
                 WHERE b.model_name = k.model_name AND b.model_version = k.model_version AND b.stat_date = k.stat_date
                   AND b.slice_key = k.slice_key AND b.metric_type = k.metric_type AND b.metric_key = k.metric_key
                 OFFSET 0) b ON true
-            """ + UPSERT_TAIL;
+            """.formatted(keys) + UPSERT_TAIL;
+    }
 
-    static final String SINCE_WRITE_SEQ = """
-            INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
-                   (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
-            SELECT r.model_name, r.model_version, r.stat_date, r.slice_key, r.metric_name, r.metric_value,
-                   r.business_metric_value, r.updated_at
-            FROM ml_monitoring.model_stats_daily_legacy_rebuilt r
-            WHERE EXISTS (
-                    SELECT 1 FROM ml_monitoring.model_stats_daily s
-                    WHERE s.write_seq > ? AND s.model_name = r.model_name AND s.model_version = r.model_version
-                      AND s.stat_date = r.stat_date AND s.slice_key = r.slice_key
-                      AND s.metric_type = r.metric_type AND s.metric_key = r.metric_key)
-               OR EXISTS (
-                    SELECT 1 FROM ml_monitoring.model_business_stats_daily b
-                    WHERE b.write_seq > ? AND b.model_name = r.model_name AND b.model_version = r.model_version
-                      AND b.stat_date = r.stat_date AND b.slice_key = r.slice_key
-                      AND b.metric_type = r.metric_type AND b.metric_key = r.metric_key)
-               OR EXISTS (
-                    SELECT 1 FROM ml_monitoring.business_withdrawals w
-                    WHERE w.write_seq > ? AND w.model_name = r.model_name AND w.model_version = r.model_version
-                      AND w.stat_date = r.stat_date AND w.slice_key = r.slice_key
-                      AND w.metric_type = r.metric_type AND w.metric_key = r.metric_key)
-            """ + UPSERT_TAIL;
+    /** The rebuild for the keys of a batch, bound as six arrays. */
+    static final String FOR_KEYS = rebuildOf("""
+            unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[])
+                   AS k(model_name, model_version, stat_date, slice_key, metric_type, metric_key)""");
+
+    private static final String KEY_COLUMNS = "model_name, model_version, stat_date, slice_key, metric_type, metric_key";
+
+    /**
+     * The rebuild for every key written to the new tables after a write sequence number (stats,
+     * business values, withdrawals). It reads the new tables once for the keys written since, then
+     * looks each of those up, so its cost follows the rows written while dual-write was off, not the
+     * size of the history.
+     */
+    static final String SINCE_WRITE_SEQ = rebuildOf("""
+            (SELECT %1$s FROM ml_monitoring.model_stats_daily WHERE write_seq > ?
+             UNION SELECT %1$s FROM ml_monitoring.model_business_stats_daily WHERE write_seq > ?
+             UNION SELECT %1$s FROM ml_monitoring.business_withdrawals WHERE write_seq > ?
+             OFFSET 0) k""".formatted(KEY_COLUMNS));
 
     private LegacyRowRebuilder() {
     }

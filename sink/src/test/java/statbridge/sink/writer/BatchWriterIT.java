@@ -250,6 +250,67 @@ class BatchWriterIT {
         }
     }
 
+    /**
+     * Switching dual-write back on rewrites the legacy rows of what was written while it was off.
+     * The work must follow those rows: it may read the new tables once to find them, then look each
+     * up, but not go over the history again for every partition or merge it in whole (the former
+     * statement did both, depending on the plan the statistics gave).
+     */
+    @Test
+    void theRebuildAfterTheSwitchFollowsTheRowsWrittenSinceNotTheHistory() throws Exception {
+        partitions.ensureFor(List.of(LocalDate.of(2025, 1, 1), LocalDate.of(2025, 2, 1), LocalDate.of(2025, 3, 1)));
+        for (String table : List.of("model_stats_daily", "model_business_stats_daily")) {
+            db.execute("""
+                    INSERT INTO ml_monitoring.%s
+                           (model_name, model_version, stat_date, slice_key, metric_type, metric_key, %s,
+                            event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
+                    SELECT 'IntentClassifier', 'v4', date '2025-01-01' + (i %% 90), 'seg=' || (i / 90), 'BUSINESS', 'churn_rate', i,
+                           timestamptz 'epoch', i, 'history', 0, i / 1000, now()
+                    FROM generate_series(0, 199999) i
+                    """.formatted(table, table.equals("model_stats_daily") ? "metric_value" : "business_metric_value"));
+        }
+        db.execute("ANALYZE ml_monitoring.model_stats_daily, ml_monitoring.model_business_stats_daily");
+        String explain;
+        int rebuilt;
+        try (Connection connection = db.connection()) {
+            try (java.sql.PreparedStatement statement = connection.prepareStatement(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) " + LegacyRowRebuilder.SINCE_WRITE_SEQ)) {
+                for (int p = 1; p <= 3; p++) {
+                    statement.setLong(p, 197);
+                }
+                try (java.sql.ResultSet plan = statement.executeQuery()) {
+                    plan.next();
+                    explain = plan.getString(1);
+                }
+            }
+            connection.rollback();
+            rebuilt = LegacyRowRebuilder.rebuildSince(connection, 197);
+            connection.commit();
+        }
+        assertThat(rebuilt).isEqualTo(2_000);
+        assertThat(db.rows("""
+                SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy l
+                JOIN ml_monitoring.model_stats_daily_legacy_rebuilt r USING (model_name, model_version, stat_date, slice_key, metric_name)
+                WHERE r.metric_value = l.metric_value AND r.business_metric_value = l.business_metric_value
+                  AND l.metric_value >= 198000""")).as("the rows written since, as the rebuild says").containsExactly("2000");
+        assertThat(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy")).as("nothing from the history").containsExactly("2000");
+        long read = rowsRead(new com.fasterxml.jackson.databind.ObjectMapper().readTree(explain).get(0).get("Plan"));
+        assertThat(read).as("rows the rebuild read: the new tables once (400,000 rows) and a lookup per key written since")
+                .isBetween(400_000L, 400_000L + 3 * 2_000L + 100L);
+    }
+
+    /** Rows each scan of the plan read (returned or filtered out), times the times it ran. */
+    private static long rowsRead(com.fasterxml.jackson.databind.JsonNode node) {
+        long rows = 0;
+        if (node.get("Node Type").asText().contains("Scan") && node.has("Relation Name")) {
+            rows += (node.get("Actual Rows").asLong() + node.path("Rows Removed by Filter").asLong()) * node.get("Actual Loops").asLong();
+        }
+        for (com.fasterxml.jackson.databind.JsonNode child : node.path("Plans")) {
+            rows += rowsRead(child);
+        }
+        return rows;
+    }
+
     @Test
     void rowsLandInMonthlyPartitions() throws Exception {
         write(new Fact(Fact.Kind.STAT, "m", "v1", LocalDate.of(2031, 2, 3), "ALL", MetricType.ONLINE, "accuracy", 0.5, 1, STATS.topic(), 0, statOffset++));
