@@ -61,16 +61,19 @@ class SinkThroughputBenchmark {
             new DualWriteSwitch(off.db.database.dataSource()).off("benchmark", "measure dual-write off", false);
             Run dualWriteOff = drain(off, "off");
             double copy = copyCeiling(postgres, dualWriteOn.rows());
+            double upsert = upsertCeiling(postgres, dualWriteOn.rows());
 
             String report = String.format(Locale.ROOT, """
                     P2 sink, dual-write on  | %,.0f rows/s (%,d rows in %.1f s; %,.0f events/s) | COPY ceiling %,.0f rows/s | ratio %.2f | target >= 0.50
                     P2 sink, dual-write off | %,.0f rows/s (%,d rows in %.1f s; %,.0f events/s) | COPY ceiling %,.0f rows/s | ratio %.2f | (information)
+                    P2 PostgreSQL's own upsert of the COPY ceiling's rows | %,.0f rows/s (INSERT ... SELECT FROM unnest ... ON CONFLICT DO UPDATE, 5,000 a transaction) | COPY ceiling %,.0f rows/s | ratio %.2f | (information: the sink with dual-write on runs at %.2f of it)
                     P2 sink heap: -Xmx512m; peak RSS of the sink process %d MB (on), %d MB (off)
                     """,
                     dualWriteOn.rowsPerSecond(), dualWriteOn.rows(), dualWriteOn.seconds(), EVENTS / dualWriteOn.seconds(), copy,
                     dualWriteOn.rowsPerSecond() / copy,
                     dualWriteOff.rowsPerSecond(), dualWriteOff.rows(), dualWriteOff.seconds(), EVENTS / dualWriteOff.seconds(), copy,
-                    dualWriteOff.rowsPerSecond() / copy, dualWriteOn.peakRssMb(), dualWriteOff.peakRssMb());
+                    dualWriteOff.rowsPerSecond() / copy, upsert, copy, upsert / copy, dualWriteOn.rowsPerSecond() / upsert,
+                    dualWriteOn.peakRssMb(), dualWriteOff.peakRssMb());
             System.out.print(report);
             Path out = Path.of("target", "bench", "P2-sink.txt");
             Files.createDirectories(out.getParent());
@@ -161,16 +164,18 @@ class SinkThroughputBenchmark {
         return 0;
     }
 
+    private static final String CEILING_TABLE = """
+            CREATE TABLE stats (model_name text, model_version text, stat_date date, slice_key text,
+                                metric_type text, metric_key text, metric_value double precision,
+                                PRIMARY KEY (model_name, model_version, stat_date, slice_key, metric_type, metric_key))
+            """;
+
     /** COPY FROM STDIN of {@code rows} rows into a table shaped like model_stats_daily, 5,000 a transaction. */
     private static double copyCeiling(PostgresServer postgres, long rows) throws Exception {
         String url = postgres.createDatabase("copy_ceiling");
         try (Connection connection = DriverManager.getConnection(url)) {
             try (Statement ddl = connection.createStatement()) {
-                ddl.execute("""
-                        CREATE TABLE stats (model_name text, model_version text, stat_date date, slice_key text,
-                                            metric_type text, metric_key text, metric_value double precision,
-                                            PRIMARY KEY (model_name, model_version, stat_date, slice_key, metric_type, metric_key))
-                        """);
+                ddl.execute(CEILING_TABLE);
             }
             connection.setAutoCommit(false);
             CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
@@ -184,6 +189,52 @@ class SinkThroughputBenchmark {
                     copy.copyIn("COPY stats FROM STDIN", new StringReader(chunk.toString()));
                     connection.commit();
                     chunk.setLength(0);
+                }
+            }
+            return rows / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    /**
+     * The rows of the COPY ceiling through PostgreSQL's own upsert path, bound as arrays the way the
+     * sink binds them, 5,000 a transaction: what upserting these rows costs before any of the sink's
+     * own work (later-wins checks, three tables, the legacy shape, offsets).
+     */
+    private static double upsertCeiling(PostgresServer postgres, long rows) throws Exception {
+        String url = postgres.createDatabase("upsert_ceiling");
+        try (Connection connection = DriverManager.getConnection(url)) {
+            try (Statement ddl = connection.createStatement()) {
+                ddl.execute(CEILING_TABLE);
+            }
+            connection.setAutoCommit(false);
+            int chunk = 5_000;
+            long start = System.nanoTime();
+            try (java.sql.PreparedStatement upsert = connection.prepareStatement("""
+                    INSERT INTO stats AS t
+                    SELECT * FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::float8[])
+                    ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
+                    SET metric_value = EXCLUDED.metric_value
+                    """)) {
+                for (long first = 0; first < rows; first += chunk) {
+                    int n = (int) Math.min(chunk, rows - first);
+                    String[][] text = new String[6][n];
+                    Double[] values = new Double[n];
+                    for (int j = 0; j < n; j++) {
+                        long i = first + j;
+                        text[0][j] = "Model" + (i % 10);
+                        text[1][j] = "v1";
+                        text[2][j] = LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365).toString();
+                        text[3][j] = "segment=" + i;
+                        text[4][j] = "ONLINE";
+                        text[5][j] = "accuracy";
+                        values[j] = i / 1000.0;
+                    }
+                    for (int c = 0; c < 6; c++) {
+                        upsert.setArray(c + 1, connection.createArrayOf("text", text[c]));
+                    }
+                    upsert.setArray(7, connection.createArrayOf("float8", values));
+                    upsert.executeUpdate();
+                    connection.commit();
                 }
             }
             return rows / ((System.nanoTime() - start) / 1e9);
