@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -170,21 +171,30 @@ class SinkThroughputBenchmark {
                                 PRIMARY KEY (model_name, model_version, stat_date, slice_key, metric_type, metric_key))
             """;
 
+    /** A new database holding the empty ceiling table, on a connection that commits explicitly. */
+    private static Connection ceilingDatabase(PostgresServer postgres, String name) throws Exception {
+        Connection connection = DriverManager.getConnection(postgres.createDatabase(name));
+        try (Statement ddl = connection.createStatement()) {
+            ddl.execute(CEILING_TABLE);
+        }
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    /** The key columns of ceiling row {@code i}, every row distinct; its value is {@code i / 1000.0}. */
+    private static String[] ceilingKey(long i) {
+        return new String[] {"Model" + (i % 10), "v1", LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365).toString(),
+            "segment=" + i, "ONLINE", "accuracy"};
+    }
+
     /** COPY FROM STDIN of {@code rows} rows into a table shaped like model_stats_daily, 5,000 a transaction. */
     private static double copyCeiling(PostgresServer postgres, long rows) throws Exception {
-        String url = postgres.createDatabase("copy_ceiling");
-        try (Connection connection = DriverManager.getConnection(url)) {
-            try (Statement ddl = connection.createStatement()) {
-                ddl.execute(CEILING_TABLE);
-            }
-            connection.setAutoCommit(false);
+        try (Connection connection = ceilingDatabase(postgres, "copy_ceiling")) {
             CopyManager copy = connection.unwrap(PGConnection.class).getCopyAPI();
             long start = System.nanoTime();
             StringBuilder chunk = new StringBuilder();
             for (long i = 0; i < rows; i++) {
-                chunk.append("Model").append(i % 10).append("\tv1\t").append(LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365))
-                        .append("\tsegment=").append(i).append("\tONLINE\taccuracy\t")
-                        .append(i / 1000.0).append('\n');
+                chunk.append(String.join("\t", ceilingKey(i))).append('\t').append(i / 1000.0).append('\n');
                 if (i % 5_000 == 4_999 || i == rows - 1) {
                     copy.copyIn("COPY stats FROM STDIN", new StringReader(chunk.toString()));
                     connection.commit();
@@ -201,41 +211,32 @@ class SinkThroughputBenchmark {
      * own work (later-wins checks, three tables, the legacy shape, offsets).
      */
     private static double upsertCeiling(PostgresServer postgres, long rows) throws Exception {
-        String url = postgres.createDatabase("upsert_ceiling");
-        try (Connection connection = DriverManager.getConnection(url)) {
-            try (Statement ddl = connection.createStatement()) {
-                ddl.execute(CEILING_TABLE);
-            }
-            connection.setAutoCommit(false);
-            int chunk = 5_000;
-            long start = System.nanoTime();
-            try (java.sql.PreparedStatement upsert = connection.prepareStatement("""
+        try (Connection connection = ceilingDatabase(postgres, "upsert_ceiling");
+                PreparedStatement upsert = connection.prepareStatement("""
                     INSERT INTO stats AS t
                     SELECT * FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::float8[])
                     ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
                     SET metric_value = EXCLUDED.metric_value
                     """)) {
-                for (long first = 0; first < rows; first += chunk) {
-                    int n = (int) Math.min(chunk, rows - first);
-                    String[][] text = new String[6][n];
-                    Double[] values = new Double[n];
-                    for (int j = 0; j < n; j++) {
-                        long i = first + j;
-                        text[0][j] = "Model" + (i % 10);
-                        text[1][j] = "v1";
-                        text[2][j] = LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365).toString();
-                        text[3][j] = "segment=" + i;
-                        text[4][j] = "ONLINE";
-                        text[5][j] = "accuracy";
-                        values[j] = i / 1000.0;
-                    }
+            int chunk = 5_000;
+            long start = System.nanoTime();
+            for (long first = 0; first < rows; first += chunk) {
+                int n = (int) Math.min(chunk, rows - first);
+                String[][] columns = new String[6][n];
+                Double[] values = new Double[n];
+                for (int j = 0; j < n; j++) {
+                    String[] key = ceilingKey(first + j);
                     for (int c = 0; c < 6; c++) {
-                        upsert.setArray(c + 1, connection.createArrayOf("text", text[c]));
+                        columns[c][j] = key[c];
                     }
-                    upsert.setArray(7, connection.createArrayOf("float8", values));
-                    upsert.executeUpdate();
-                    connection.commit();
+                    values[j] = (first + j) / 1000.0;
                 }
+                for (int c = 0; c < 6; c++) {
+                    upsert.setArray(c + 1, connection.createArrayOf("text", columns[c]));
+                }
+                upsert.setArray(7, connection.createArrayOf("float8", values));
+                upsert.executeUpdate();
+                connection.commit();
             }
             return rows / ((System.nanoTime() - start) / 1e9);
         }

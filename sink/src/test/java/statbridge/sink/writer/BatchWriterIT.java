@@ -3,7 +3,16 @@ package statbridge.sink.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -214,10 +223,10 @@ class BatchWriterIT {
         Map<TopicPartition, Batch.Offsets> offsets = Map.of(KPIS, new Batch.Offsets(-1, kpiOffset));
         long[] scans = new long[2];
         BatchResult result;
-        try (Connection connection = java.sql.DriverManager.getConnection(db.jdbcUrl)) {
+        try (Connection connection = DriverManager.getConnection(db.jdbcUrl)) {
             connection.setAutoCommit(false);
             // Just before the batch commits, on its connection: the scans its transaction made.
-            Connection observed = (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+            Connection observed = (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                         if (method.getName().equals("commit")) {
                             long[] counted = businessScans(connection);
@@ -225,7 +234,7 @@ class BatchWriterIT {
                         }
                         try {
                             return method.invoke(connection, args);
-                        } catch (java.lang.reflect.InvocationTargetException e) {
+                        } catch (InvocationTargetException e) {
                             throw e.getCause();
                         }
                     });
@@ -240,9 +249,9 @@ class BatchWriterIT {
     }
 
     /** {sequential scans, index scans} of the business table's partitions in the current transaction. */
-    private static long[] businessScans(Connection connection) throws java.sql.SQLException {
-        try (java.sql.Statement statement = connection.createStatement();
-                java.sql.ResultSet row = statement.executeQuery("SELECT coalesce(sum(seq_scan), 0), coalesce(sum(idx_scan), 0) "
+    private static long[] businessScans(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SELECT coalesce(sum(seq_scan), 0), coalesce(sum(idx_scan), 0) "
                         + "FROM pg_stat_xact_user_tables WHERE schemaname = 'ml_monitoring' "
                         + "AND relname LIKE 'model\\_business\\_stats\\_daily\\_%'")) {
             row.next();
@@ -273,12 +282,12 @@ class BatchWriterIT {
         String explain;
         int rebuilt;
         try (Connection connection = db.connection()) {
-            try (java.sql.PreparedStatement statement = connection.prepareStatement(
+            try (PreparedStatement statement = connection.prepareStatement(
                     "EXPLAIN (ANALYZE, FORMAT JSON) " + LegacyRowRebuilder.SINCE_WRITE_SEQ)) {
                 for (int p = 1; p <= 3; p++) {
                     statement.setLong(p, 197);
                 }
-                try (java.sql.ResultSet plan = statement.executeQuery()) {
+                try (ResultSet plan = statement.executeQuery()) {
                     plan.next();
                     explain = plan.getString(1);
                 }
@@ -294,18 +303,18 @@ class BatchWriterIT {
                 WHERE r.metric_value = l.metric_value AND r.business_metric_value = l.business_metric_value
                   AND l.metric_value >= 198000""")).as("the rows written since, as the rebuild says").containsExactly("2000");
         assertThat(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy")).as("nothing from the history").containsExactly("2000");
-        long read = rowsRead(new com.fasterxml.jackson.databind.ObjectMapper().readTree(explain).get(0).get("Plan"));
+        long read = rowsRead(new ObjectMapper().readTree(explain).get(0).get("Plan"));
         assertThat(read).as("rows the rebuild read: the new tables once (400,000 rows) and a lookup per key written since")
                 .isBetween(400_000L, 400_000L + 3 * 2_000L + 100L);
     }
 
     /** Rows each scan of the plan read (returned or filtered out), times the times it ran. */
-    private static long rowsRead(com.fasterxml.jackson.databind.JsonNode node) {
+    private static long rowsRead(JsonNode node) {
         long rows = 0;
         if (node.get("Node Type").asText().contains("Scan") && node.has("Relation Name")) {
             rows += (node.get("Actual Rows").asLong() + node.path("Rows Removed by Filter").asLong()) * node.get("Actual Loops").asLong();
         }
-        for (com.fasterxml.jackson.databind.JsonNode child : node.path("Plans")) {
+        for (JsonNode child : node.path("Plans")) {
             rows += rowsRead(child);
         }
         return rows;
