@@ -61,6 +61,7 @@ import statbridge.sink.writer.BatchResult;
 import statbridge.sink.writer.BatchWriter;
 import statbridge.sink.writer.Fact;
 import statbridge.sink.writer.FencedException;
+import statbridge.sink.writer.LaneWriter;
 import statbridge.sink.writer.Partitions;
 import statbridge.sink.writer.StatisticsKeeper;
 import statbridge.v2.BusinessStat;
@@ -101,7 +102,7 @@ public final class SinkApp implements Component {
     private volatile String stateDetail = "";
     private Database database;
     private Partitions partitions;
-    private BatchWriter writer;
+    private LaneWriter lanes;
     private DualWriteSwitch dualWrite;
     private StatisticsKeeper statistics;
     private SchemaRegistryClient registry;
@@ -139,7 +140,7 @@ public final class SinkApp implements Component {
         running = true;
         database = Database.open(config.database(), "statbridge-sink");
         partitions = new Partitions(database.dataSource());
-        writer = new BatchWriter(config.groupId());
+        lanes = new LaneWriter(database.dataSource(), new BatchWriter(config.groupId()), config.writeLanes());
         dualWrite = new DualWriteSwitch(database.dataSource());
         statistics = new StatisticsKeeper(database.dataSource());
         retryUntilDone("prepare the database", () -> {
@@ -193,6 +194,9 @@ public final class SinkApp implements Component {
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumerConfig.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchMaxRecords());
+        // Small slices per partition make each batch span several partitions, so the write lanes share it
+        // (with 1 MB slices a batch of a lagging sink mostly holds one partition, and one lane does all the work).
+        consumerConfig.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 65_536);
         consumerConfig.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumerConfig.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         Map<String, Object> producerConfig = new HashMap<>(config.kafka());
@@ -270,7 +274,10 @@ public final class SinkApp implements Component {
         catalog.persisted(pending);
     }
 
-    /** Writes the buffer as one batch, retrying with backoff until it is written or the sink stops. */
+    /**
+     * Writes the buffer as one batch (in side-by-side lanes, see {@link LaneWriter}), retrying what
+     * was not written with backoff until it is written or the sink stops.
+     */
     private void flush(CatalogMirror catalog, KafkaProducer<byte[], byte[]> deadLetters) {
         long backoff = 250;
         while (running && !buffer.isEmpty()) {
@@ -283,26 +290,22 @@ public final class SinkApp implements Component {
                 partitions.ensureFor(prepared.dates());
                 Batch batch = new Batch(prepared.facts(), catalog.pendingForDatabase(), prepared.offsets());
                 long prepared2 = System.nanoTime();
-                BatchResult result;
-                try (Connection connection = database.dataSource().getConnection()) {
-                    result = writer.write(connection, batch);
-                }
+                List<LaneWriter.Outcome> outcomes = lanes.write(batch);
+                int records = buffer.size();
+                Exception failure = written(catalog, outcomes, prepared, started);
                 if (LOG.isDebugEnabled()) {
-                    LOG.debug("batch of {} record(s): decode {} ms, dead letters and partitions {} ms, transaction {} ms; rows {}",
-                            buffer.size(), (decoded - started) / 1_000_000, (prepared2 - decoded) / 1_000_000,
-                            (System.nanoTime() - prepared2) / 1_000_000, result);
+                    LOG.debug("batch of {} record(s): decode {} ms, dead letters and partitions {} ms, transaction {} ms; "
+                            + "lanes {}", records,
+                            (decoded - started) / 1_000_000, (prepared2 - decoded) / 1_000_000,
+                            (System.nanoTime() - prepared2) / 1_000_000,
+                            outcomes.stream().map(o -> o.result() != null ? o.result().toString() : "failed").toList());
                 }
-                catalog.persisted(batch.newCatalogEntries());
-                statistics.written(result.total());
-                Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-                prepared.offsets().forEach((partition, range) -> {
-                    storedOffsets.put(partition, range.next());
-                    commit.put(partition, new OffsetAndMetadata(range.next()));
-                });
-                metrics.batch(result, Duration.ofNanos(System.nanoTime() - started));
-                prepared.deadLetters().forEach(d -> metrics.deadLettered(d.reason()));
+                if (failure instanceof SQLException e) {
+                    throw e;
+                } else if (failure != null) {
+                    throw (RuntimeException) failure;
+                }
                 buffer.clear();
-                consumer.commitAsync(commit, null);
                 if (state == State.RETRYING) {
                     LOG.info("writing again after the failure: {}", stateDetail);
                     consumer.resume(consumer.assignment());
@@ -329,6 +332,41 @@ public final class SinkApp implements Component {
                 backoff = Math.min(backoff * 2, config.retryMaxBackoffMs());
             }
         }
+    }
+
+    /**
+     * Books the lanes that committed (stored offsets, consumer commit, metrics) and drops their
+     * records from the buffer; returns the first lane's failure, or null when all committed.
+     */
+    private Exception written(CatalogMirror catalog, List<LaneWriter.Outcome> outcomes, Prepared prepared, long started) {
+        Exception failure = null;
+        Set<TopicPartition> done = new HashSet<>();
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        for (LaneWriter.Outcome outcome : outcomes) {
+            if (outcome.failure() != null) {
+                failure = failure == null ? outcome.failure() : failure;
+                continue;
+            }
+            BatchResult result = outcome.result();
+            catalog.persisted(outcome.lane().newCatalogEntries());
+            statistics.written(result.total());
+            metrics.batch(result, Duration.ofNanos(System.nanoTime() - started));
+            outcome.lane().offsets().forEach((partition, range) -> {
+                storedOffsets.put(partition, range.next());
+                commit.put(partition, new OffsetAndMetadata(range.next()));
+                done.add(partition);
+            });
+        }
+        for (DeadLetterRecord dead : prepared.deadLetters()) {
+            if (done.contains(new TopicPartition(dead.record().topic(), dead.record().partition()))) {
+                metrics.deadLettered(dead.reason());
+            }
+        }
+        buffer.removeIf(record -> done.contains(new TopicPartition(record.topic(), record.partition())));
+        if (!commit.isEmpty()) {
+            consumer.commitAsync(commit, null);
+        }
+        return failure;
     }
 
     private record DeadLetterRecord(ConsumerRecord<byte[], byte[]> record, String reason, String message) {
@@ -613,6 +651,9 @@ public final class SinkApp implements Component {
         }
         if (registry != null) {
             registry.close();
+        }
+        if (lanes != null) {
+            lanes.close();
         }
         if (statistics != null) {
             statistics.close();

@@ -20,6 +20,7 @@ public record SinkConfig(
         String groupId,
         int batchMaxRecords,
         long batchMaxWaitMs,
+        int writeLanes,
         boolean migrateOnStart,
         long retryMaxBackoffMs,
         Instant gracePeriodEnd,
@@ -49,6 +50,12 @@ public record SinkConfig(
         if (batch < 1) {
             throw new ConfigurationException(SinkSettings.BATCH_MAX_RECORDS.key() + " must be at least 1");
         }
+        DatabaseConfig database = DatabaseConfig.from(config);
+        int lanes = config.getInt(SinkSettings.WRITE_LANES);
+        if (lanes < 1 || lanes > database.poolSize()) {
+            throw new ConfigurationException(SinkSettings.WRITE_LANES.key() + " must be between 1 and "
+                    + SinkSettings.POOL_SIZE.key() + " (" + database.poolSize() + "), not " + lanes);
+        }
         return new SinkConfig(
                 config.get(CommonSettings.TOPIC_V2),
                 config.get(CommonSettings.TOPIC_BUSINESS_V2),
@@ -57,13 +64,14 @@ public record SinkConfig(
                 config.get(SinkSettings.GROUP_ID),
                 batch,
                 config.getLong(SinkSettings.BATCH_MAX_WAIT_MS),
+                lanes,
                 config.getBoolean(SinkSettings.MIGRATE_ON_START),
                 config.getLong(SinkSettings.RETRY_MAX_BACKOFF_MS),
                 gracePeriodEnd,
                 config.getEnum(SinkSettings.GRACE_PERIOD_ACTION, GraceAction.class),
                 config.getInt(SinkSettings.PARTITIONS_AHEAD_MONTHS),
                 CommonSettings.limits(config),
-                DatabaseConfig.from(config),
+                database,
                 kafka,
                 consumer,
                 new HashMap<>(config.registryClientConfig()));

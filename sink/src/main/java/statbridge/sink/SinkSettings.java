@@ -17,6 +17,8 @@ public final class SinkSettings {
     public static final Setting BATCH_MAX_WAIT_MS = new Setting("sink.batch.max.wait.ms", "200",
             "Longest a record waits for its batch to fill before the batch is written anyway.");
     public static final Setting POOL_SIZE = new Setting("sink.pool.size", "4", "PostgreSQL connections in the pool.");
+    public static final Setting WRITE_LANES = new Setting("sink.write.lanes", "2",
+            "Transactions a batch is written in side by side, split by partition number (each stores its own partitions' offsets), so PostgreSQL can use more than one core; at most sink.pool.size. 1 writes each batch in one transaction.");
     public static final Setting MIGRATE_ON_START = new Setting("sink.migrate.on.start", "true",
             "Apply database migrations when the sink starts (else run 'statbridge db migrate').");
     public static final Setting RETRY_MAX_BACKOFF_MS = new Setting("sink.retry.max.backoff.ms", "30000",
@@ -32,7 +34,7 @@ public final class SinkSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
+        return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, WRITE_LANES, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
                 GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS);
     }
 }
