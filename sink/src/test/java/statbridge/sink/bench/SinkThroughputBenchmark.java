@@ -39,7 +39,8 @@ import statbridge.v2.ModelStat;
  * (fsync and synchronous_commit on), in the same run.
  *
  * <p>Run: {@code mvn -B -Pbench -pl sink -am verify -Dit.test=SinkThroughputBenchmark}
- * ({@code -Dbench.events=N} for another number of events).
+ * ({@code -Dbench.events=N} for another number of events, {@code -Dbench.sink.settings=key=value,...} to try other
+ * sink settings on both drains, {@code -Dbench.sink.log=DEBUG} for per-batch timings).
  */
 @ExtendWith(RealInfrastructure.class)
 class SinkThroughputBenchmark {
@@ -113,6 +114,12 @@ class SinkThroughputBenchmark {
 
     private static Run drain(SinkFixture fixture, String name) throws Exception {
         fixture.settings.put("sink.partitions.ahead.months", "0");
+        // -Dbench.sink.settings=key=value,... applies the same sink settings to both drains.
+        for (String pair : System.getProperty("bench.sink.settings", "").split(",")) {
+            if (pair.contains("=")) {
+                fixture.settings.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1).trim());
+            }
+        }
         Path config = fixture.writeConfig();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         File log = Path.of("target", "bench-sink-" + name + ".log").toFile();
