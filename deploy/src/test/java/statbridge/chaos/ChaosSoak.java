@@ -35,6 +35,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogTopic;
@@ -43,6 +44,7 @@ import statbridge.cli.Statbridge;
 import statbridge.contract.StatKey;
 import statbridge.deadletter.DeadLetter;
 import statbridge.embedded.EmbeddedStack;
+import statbridge.registry.RegistryUnavailableException;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
 import statbridge.serde.AvroSerializer;
@@ -166,6 +168,9 @@ public final class ChaosSoak {
             publisher.stop.set(true);
             publishing.join();
             publisher.finish();
+            if (publisher.failure != null) {
+                throw new AssertionError("the publisher stopped (seed " + options.seed() + ")", publisher.failure);
+            }
             if (!dualWriteOn) {
                 switchDualWrite();
             }
@@ -455,8 +460,42 @@ public final class ChaosSoak {
             serializer = new AvroSerializer<>(registryClient, false, Map.of());
         }
 
+        /** Why the publisher stopped before it was told to, or null. */
+        volatile Throwable failure;
+
         @Override
         public void run() {
+            try {
+                publish();
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            }
+        }
+
+        /**
+         * Serializes a record, waiting out a registry outage (the broker restart takes the registry down with it): a
+         * publisher must not drop or give up on an event because the registry is briefly away.
+         */
+        private byte[] encode(String topic, Object record) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (true) {
+                try {
+                    return serializer.serialize(topic, record);
+                } catch (SerializationException e) {
+                    if (!(e.getCause() instanceof RegistryUnavailableException) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        private void publish() {
             long started = System.nanoTime();
             long sent = 0;
             while (!stop.get()) {
@@ -500,7 +539,7 @@ public final class ChaosSoak {
             int path = modelIndex == 0 ? 0 : modelIndex == 1 ? 1 : random.nextInt(3);
             if (path == 0 || path == 2) {
                 var stat = new statbridge.v1.ModelStat(modelName, version, day, slice, name, value, kpi);
-                send("model-stats.v1", StatKey.of(stat).render(), serializer.serialize("model-stats.v1", stat), tick(),
+                send("model-stats.v1", StatKey.of(stat).render(), encode("model-stats.v1", stat), tick(),
                         time -> {
                             model.stat(row, value, time);
                             model.business(row, kpi, time);
@@ -511,8 +550,8 @@ public final class ChaosSoak {
                 var stat = new statbridge.v2.ModelStat(modelName, version, day, slice, entry.metricType(), entry.metricKey(), value);
                 var business = new BusinessStat(modelName, version, day, slice, entry.metricType(), entry.metricKey(), kpi);
                 String key = StatKey.of(stat).render();
-                send("model-stats.v2", key, serializer.serialize("model-stats.v2", stat), time, t -> model.stat(row, value, t));
-                send("model-business-stats.v2", key, serializer.serialize("model-business-stats.v2", business), time,
+                send("model-stats.v2", key, encode("model-stats.v2", stat), time, t -> model.stat(row, value, t));
+                send("model-business-stats.v2", key, encode("model-business-stats.v2", business), time,
                         t -> model.business(row, kpi, t));
             }
         }
@@ -535,13 +574,13 @@ public final class ChaosSoak {
                 case 2 -> {
                     var stat = new statbridge.v1.ModelStat("chaos-bad-" + n, "v1", LocalDate.now(), "ALL", "accuracy", Double.NaN, null);
                     key = StatKey.of(stat).render();
-                    value = serializer.serialize("model-stats.v1", stat);
+                    value = encode("model-stats.v1", stat);
                     reason = "invalid-field";
                 }
                 default -> {
                     var stat = new statbridge.v1.ModelStat("chaos-bad-" + n, "v1", LocalDate.now(), "ALL", "accuracy", 0.5, null);
                     key = "chaos-bad-" + n + "/v1/1999-01-01/ALL";
-                    value = serializer.serialize("model-stats.v1", stat);
+                    value = encode("model-stats.v1", stat);
                     reason = "key-mismatch";
                 }
             }
@@ -614,7 +653,8 @@ public final class ChaosSoak {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         partitions.forEach(p -> latest.put(p, OffsetSpec.latest()));
         var end = admin.listOffsets(latest).all().get();
-        return partitions.stream().allMatch(p -> committed.get(p) != null && committed.get(p).offset() >= end.get(p).offset());
+        // A partition nothing was ever published to has no committed offset, and needs none.
+        return partitions.stream().allMatch(p -> (committed.get(p) == null ? 0 : committed.get(p).offset()) >= end.get(p).offset());
     }
 
     /** Committed records of the sink's input topics after the offsets stored with the rows. */
