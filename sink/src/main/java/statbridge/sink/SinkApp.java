@@ -581,6 +581,8 @@ public final class SinkApp implements Component {
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
+        private boolean partitionCountsChecked;
+
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
             // Records not yet written belong to the next owner, who starts from the stored offsets.
@@ -596,6 +598,30 @@ public final class SinkApp implements Component {
             }
             if (!consumer.assignment().isEmpty()) {
                 assigned.countDown();
+            }
+            if (!partitionCountsChecked && !newlyAssigned.isEmpty()) {
+                partitionCountsChecked = true;
+                warnUnlessCoPartitioned();
+            }
+        }
+
+        /**
+         * A stat and its KPI meet in one legacy row, and the sink relies on their sharing a partition
+         * number (see {@link BatchWriter}); with different partition counts the same key hashes to
+         * different numbers.
+         */
+        private void warnUnlessCoPartitioned() {
+            try {
+                int stats = consumer.partitionsFor(config.v2Topic()).size();
+                int business = consumer.partitionsFor(config.businessTopic()).size();
+                if (stats != business) {
+                    LOG.warn("{} has {} partitions and {} has {}: a stat and its KPI may land in different partition numbers, "
+                            + "and two sink instances could then write the two halves of one legacy row at once, each without "
+                            + "the other's half. Give both topics the same number of partitions, or run one sink instance.",
+                            config.v2Topic(), stats, config.businessTopic(), business);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("cannot compare the partition counts of the input topics: {}", e.toString());
             }
         }
 

@@ -21,11 +21,26 @@ import statbridge.sink.catalog.CatalogTable;
  * catalog entries, upserts the stats and business stats ("later wins" by record timestamp, then
  * offset), withdraws KPIs for null business values, rewrites the touched legacy rows while
  * dual-write is on, and stores the consumed offsets, refusing if another instance moved them.
+ *
+ * <p>A legacy row is rebuilt from both new tables, so the transaction that writes a stat must see
+ * the KPI of the same row and the other way round. A stat and its KPI carry the same key, which
+ * puts them in the same partition number of their two topics; while dual-write is on, a batch
+ * therefore first takes a lock per partition number it carries. Two instances (or lanes) whose
+ * partitions share a number (an assignor that does not co-partition the topics leaves it so)
+ * then write one after the other, and the second sees the first's half; instances with disjoint
+ * partition numbers, as the default range assignor gives them, never wait for each other.
  */
 public final class BatchWriter {
 
     static final String READ_MODE = "SELECT mode FROM ml_monitoring.dual_write_state WHERE id = 1 FOR SHARE";
     static final String NEXT_WRITE_SEQ = "SELECT nextval('ml_monitoring.write_seq')";
+    /** The first key of the legacy-row locks ("SbLg"), so that they stay apart from other advisory locks. */
+    static final int LEGACY_LOCK_SPACE = 0x53624C67;
+    /**
+     * Takes the legacy-row lock of each partition number, in the order given (ascending, so two
+     * batches never wait for each other in a cycle), until the transaction ends. See {@link #write}.
+     */
+    static final String LOCK_LEGACY_ROWS = "SELECT pg_advisory_xact_lock(" + LEGACY_LOCK_SPACE + ", p) FROM unnest(?::int4[]) AS p";
     private static final String EVENT_TIME = "timestamptz 'epoch' + u.event_ms * interval '1 millisecond'";
     static final String UPSERT_STATS = """
             INSERT INTO ml_monitoring.model_stats_daily AS t
@@ -167,6 +182,9 @@ public final class BatchWriter {
             boolean dualWrite;
             try (PreparedStatement mode = connection.prepareStatement(READ_MODE); ResultSet rows = mode.executeQuery()) {
                 dualWrite = rows.next() && "ON".equals(rows.getString(1));
+            }
+            if (dualWrite) {
+                lockLegacyRows(connection, batch.facts());
             }
             long writeSeq;
             try (PreparedStatement seq = connection.prepareStatement(NEXT_WRITE_SEQ); ResultSet rows = seq.executeQuery()) {
@@ -338,6 +356,21 @@ public final class BatchWriter {
             tombstones.executeUpdate();
         }
         return deleted;
+    }
+
+    private static void lockLegacyRows(Connection connection, List<Fact> facts) throws SQLException {
+        Integer[] partitions = facts.stream().map(Fact::partition).distinct().sorted().toArray(Integer[]::new);
+        if (partitions.length == 0) {
+            return;
+        }
+        try (PreparedStatement lock = connection.prepareStatement(LOCK_LEGACY_ROWS)) {
+            lock.setArray(1, connection.createArrayOf("int4", partitions));
+            try (ResultSet taken = lock.executeQuery()) {
+                while (taken.next()) {
+                    // read every row: with a fetch size, the driver runs the function only for the rows fetched
+                }
+            }
+        }
     }
 
     private static void run(Connection connection, String sql) throws SQLException {
