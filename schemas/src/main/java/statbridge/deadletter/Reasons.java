@@ -9,6 +9,10 @@ public final class Reasons {
     public static final String UNKNOWN_SCHEMA_ID = "unknown-schema-id";
     /** The writer's schema is a record the reader cannot read (e.g. another subject's). */
     public static final String INCOMPATIBLE_SCHEMA = "incompatible-schema";
+    /** The registry gives the schema id as another schema type (JSON Schema, Protobuf), with references, or unparseable. */
+    public static final String UNSUPPORTED_SCHEMA = "unsupported-schema";
+    /** Processing the record failed in a way no other reason describes; the message says how. */
+    public static final String PROCESSING_ERROR = "processing-error";
     /** The catalog has no entry for the metric name and the policy is DLQ (or inference conflicted). */
     public static final String UNMAPPED_METRIC_NAME = "unmapped-metric-name";
     /** The catalog has no entry for a v2 (metric_type, metric_key) the sink must write to the legacy table. */

@@ -42,7 +42,7 @@ public final class InMemorySchemaRegistryClient implements SchemaRegistryClient 
 
     @Override
     public Schema getSchemaById(int id) {
-        return new Schema.Parser().parse(store.schemaById(id));
+        return AvroSchemas.parse(id, store.schemaById(id));
     }
 
     @Override

@@ -71,10 +71,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         JsonNode answer = send("GET", "/schemas/ids/" + id, null);
         String type = answer.path("schemaType").asText("AVRO");
         if (!type.equals("AVRO")) {
-            throw new RegistryException(422, RegistryException.INVALID_SCHEMA,
-                    "schema id " + id + " is a " + type + " schema; statbridge reads Avro only");
+            throw new UnsupportedSchemaException("schema id " + id + " is a " + type + " schema; statbridge reads Avro only");
         }
-        return new Schema.Parser().parse(answer.get("schema").asText());
+        if (answer.path("references").size() > 0) {
+            throw new UnsupportedSchemaException("schema id " + id + " is an Avro schema with references to "
+                    + answer.get("references").size() + " other schema(s); statbridge reads self-contained schemas only");
+        }
+        return AvroSchemas.parse(id, answer.path("schema").asText(""));
     }
 
     @Override

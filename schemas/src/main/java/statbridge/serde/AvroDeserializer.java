@@ -14,12 +14,12 @@ import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import statbridge.registry.RegistryException;
 import statbridge.registry.RegistryUnavailableException;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
+import statbridge.registry.UnsupportedSchemaException;
 import statbridge.serde.AvroWireFormatException.Problem;
 
 /**
@@ -35,11 +35,19 @@ import statbridge.serde.AvroWireFormatException.Problem;
  */
 public class AvroDeserializer<T> implements Deserializer<T> {
 
+    private static final int MAX_UNREADABLE_IDS = 1_000;
+
     private SchemaRegistryClient registry;
     private boolean ownsRegistry;
     private AvroSerdeConfig config;
     private Schema fixedReaderSchema;
-    private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<Integer, Reading<T>> readers = new ConcurrentHashMap<>();
+    /** Ids whose schema can never be read (another type, references): asked once, not once per message. */
+    private final Map<Integer, AvroWireFormatException> unreadable = new ConcurrentHashMap<>();
+
+    /** The writer's schema of an id and the reader that resolves it. */
+    private record Reading<T>(Schema writer, DatumReader<T> reader) {
+    }
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
     /** For Kafka to instantiate; {@link #configure} must follow. */
@@ -79,11 +87,18 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             return null;
         }
         int id = WireFormat.schemaId(data);
-        DatumReader<T> reader = readers.get(id);
-        if (reader == null) {
-            reader = readerFor(id);
-            readers.put(id, reader);
+        Reading<T> reading = readers.get(id);
+        if (reading == null) {
+            reading = readingFor(id);
+            readers.put(id, reading);
         }
+        String malformed = BodyScanner.check(reading.writer(), data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE);
+        if (malformed != null) {
+            throw new AvroWireFormatException(Problem.UNDECODABLE_BODY, "the Avro body of a message with schema id " + id
+                    + " (" + (data.length - WireFormat.HEADER_SIZE) + " bytes) cannot be " + reading.writer().getFullName()
+                    + ": " + malformed, id);
+        }
+        DatumReader<T> reader = reading.reader();
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE,
                 data.length - WireFormat.HEADER_SIZE, decoders.get());
         decoders.set(decoder);
@@ -105,19 +120,52 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         return value;
     }
 
-    private DatumReader<T> readerFor(int id) {
-        Schema writer;
+    private Reading<T> readingFor(int id) {
+        AvroWireFormatException known = unreadable.get(id);
+        if (known != null) {
+            throw new AvroWireFormatException(known.problem(), known.getMessage(), id);
+        }
         try {
-            writer = registry.getSchemaById(id);
+            Schema writer = writerSchema(id);
+            return new Reading<>(writer, readerFor(id, writer));
+        } catch (AvroWireFormatException e) {
+            if (e.problem() != Problem.UNKNOWN_SCHEMA_ID && unreadable.size() < MAX_UNREADABLE_IDS) {
+                unreadable.put(id, e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The writer's schema of an id. A registry that cannot be reached, or that refuses us (401,
+     * 403), says nothing about the message: that propagates for the caller to retry. Any other
+     * answer is a fact about the id and becomes the message's problem.
+     */
+    private Schema writerSchema(int id) {
+        try {
+            return registry.getSchemaById(id);
         } catch (RegistryUnavailableException e) {
             throw e;
+        } catch (UnsupportedSchemaException e) {
+            throw new AvroWireFormatException(Problem.UNSUPPORTED_SCHEMA, e.getMessage(), id, e);
         } catch (RegistryException e) {
             if (e.isNotFound()) {
                 throw new AvroWireFormatException(Problem.UNKNOWN_SCHEMA_ID,
                         "the schema registry does not know schema id " + id, id, e);
             }
-            throw new SerializationException("cannot fetch schema id " + id + ": " + e.getMessage(), e);
+            if (e.httpStatus() == 401 || e.httpStatus() == 403) {
+                throw new RegistryUnavailableException("the schema registry refused to give schema id " + id
+                        + " (check the registry credentials): " + e.getMessage(), e);
+            }
+            if (e.httpStatus() >= 400 && e.httpStatus() < 500) {
+                throw new AvroWireFormatException(Problem.UNKNOWN_SCHEMA_ID, "the schema registry cannot give schema id "
+                        + id + ": " + e.getMessage(), id, e);
+            }
+            throw new RegistryUnavailableException("cannot fetch schema id " + id + ": " + e.getMessage(), e);
         }
+    }
+
+    private DatumReader<T> readerFor(int id, Schema writer) {
         Schema reader = readerSchema(writer);
         SchemaCompatibility.SchemaPairCompatibility compatibility =
                 SchemaCompatibility.checkReaderWriterCompatibility(reader, writer);

@@ -19,7 +19,9 @@ public class AvroWireFormatException extends SerializationException {
         UNKNOWN_SCHEMA_ID("unknown-schema-id"),
         /** The writer's schema cannot be read as the reader's (e.g. a record of another subject). */
         INCOMPATIBLE_SCHEMA("incompatible-schema"),
-        /** The Avro body does not decode under the writer's schema, or has bytes left over. */
+        /** The registry gives a schema of another type (JSON Schema, Protobuf), with references, or one that does not parse. */
+        UNSUPPORTED_SCHEMA("unsupported-schema"),
+        /** The Avro body does not decode under the writer's schema, declares more than it holds, or has bytes left over. */
         UNDECODABLE_BODY("bad-wire-format");
 
         private final String reason;

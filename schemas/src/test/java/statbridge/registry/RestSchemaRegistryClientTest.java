@@ -160,6 +160,40 @@ class RestSchemaRegistryClientTest {
     }
 
     @Test
+    void schemasThatAreNotSelfContainedAvroAreUnsupported() throws IOException {
+        Map<String, String> answers = Map.of(
+                "/schemas/ids/1", "{\"schemaType\":\"JSON\",\"schema\":\"{\\\"type\\\":\\\"object\\\"}\"}",
+                "/schemas/ids/2", "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}",
+                "/schemas/ids/3", "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"R\\\",\\\"fields\\\":"
+                        + "[{\\\"name\\\":\\\"o\\\",\\\"type\\\":\\\"t.Other\\\"}]}\","
+                        + "\"references\":[{\"name\":\"t.Other\",\"subject\":\"other-value\",\"version\":1}]}",
+                "/schemas/ids/4", "{\"schema\":\"not json at all\"}");
+        HttpServer registry = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        registry.createContext("/", exchange -> {
+            byte[] body = answers.get(exchange.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        registry.start();
+        try {
+            RestSchemaRegistryClient client = client(Map.of(RegistryClientConfig.URL,
+                    "http://127.0.0.1:" + registry.getAddress().getPort()));
+
+            assertThatThrownBy(() -> client.getSchemaById(1)).isInstanceOf(UnsupportedSchemaException.class)
+                    .hasMessageContaining("schema id 1 is a JSON schema");
+            assertThatThrownBy(() -> client.getSchemaById(2)).isInstanceOf(UnsupportedSchemaException.class)
+                    .hasMessageContaining("schema id 2 is a PROTOBUF schema");
+            assertThatThrownBy(() -> client.getSchemaById(3)).isInstanceOf(UnsupportedSchemaException.class)
+                    .hasMessageContaining("schema id 3 is an Avro schema with references to 1 other schema(s)");
+            assertThatThrownBy(() -> client.getSchemaById(4)).isInstanceOf(UnsupportedSchemaException.class)
+                    .hasMessageContaining("the schema of id 4 does not parse as Avro");
+        } finally {
+            registry.stop(0);
+        }
+    }
+
+    @Test
     void basicAuthCredentialsAreSentWhenConfigured() throws IOException {
         try (SchemaRegistryServer secured = SchemaRegistryServer.start("127.0.0.1", 0, new SchemaRegistryStore(), "ops:s3cret")) {
             RestSchemaRegistryClient anonymous = client(Map.of(RegistryClientConfig.URL, secured.url()));
