@@ -22,7 +22,8 @@ import statbridge.topics.TopicCreator;
 /**
  * Runs the upcast topology: creates its topics if configured to, starts Kafka Streams with
  * {@code exactly_once_v2}, replaces a stream thread that dies of a transient failure (a registry
- * outage, say) after a pause, and closes cleanly.
+ * outage, say) after a pause, stops (and so fails) when a thread dies of an {@link Error}, and
+ * closes cleanly.
  */
 public final class PipelineApp implements Component {
 
@@ -62,6 +63,12 @@ public final class PipelineApp implements Component {
         properties.putAll(config.streams());
         streams = new KafkaStreams(UpcastTopology.build(config, registry, metrics), properties);
         streams.setUncaughtExceptionHandler(error -> {
+            if (error instanceof Error) {
+                // Out of memory, a stack overflow: nothing says a new thread would fare better. Stop, so the
+                // process exits non-zero and its supervisor restarts it, rather than look alive and do nothing.
+                LOG.error("a pipeline stream thread died of {}; stopping the pipeline", error, error);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             LOG.error("a pipeline stream thread failed; replacing it in {}", THREAD_REPLACEMENT_PAUSE, error);
             try {
                 Thread.sleep(THREAD_REPLACEMENT_PAUSE.toMillis());

@@ -8,6 +8,8 @@ import statbridge.catalog.UnmappedPolicy;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.contract.StatValidator;
+import statbridge.pipeline.errors.DeadLetterProcessingExceptionHandler;
+import statbridge.pipeline.errors.DeadLetterProductionExceptionHandler;
 
 /**
  * Everything the pipeline needs to run, resolved and validated from a {@link Configuration}.
@@ -42,6 +44,10 @@ public record PipelineConfig(
         streams.put("producer.linger.ms", 10);
         streams.put("producer.batch.size", 262_144);
         streams.put("producer.compression.type", "lz4");
+        // A record that throws, or whose output its topic refuses, is dead-lettered instead of stopping a thread.
+        streams.put("errors.dead.letter.queue.topic.name", config.get(CommonSettings.TOPIC_DLQ));
+        streams.put("processing.exception.handler", DeadLetterProcessingExceptionHandler.class.getName());
+        streams.put("production.exception.handler", DeadLetterProductionExceptionHandler.class.getName());
         streams.putAll(config.withPrefix("pipeline.streams."));
         Map<String, Object> registry = new HashMap<>(config.registryClientConfig());
         return new PipelineConfig(

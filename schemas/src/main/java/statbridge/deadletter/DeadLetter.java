@@ -2,6 +2,7 @@ package statbridge.deadletter;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -19,6 +20,8 @@ public final class DeadLetter {
     public static final String SOURCE_TOPIC = "statbridge.source.topic";
     public static final String SOURCE_PARTITION = "statbridge.source.partition";
     public static final String SOURCE_OFFSET = "statbridge.source.offset";
+    /** Set on a dead letter that carries no payload because it was too large: how many bytes the value had. */
+    public static final String PAYLOAD_DROPPED = "statbridge.error.payload.dropped";
     /** Set on a record re-driven from the dead-letter topic: the DLQ offset it came from. */
     public static final String REPLAY_OF = "statbridge.replay.of";
 
@@ -51,6 +54,22 @@ public final class DeadLetter {
         headers.add(SOURCE_PARTITION, utf8(Integer.toString(partition)));
         headers.add(SOURCE_OFFSET, utf8(Long.toString(offset)));
         return headers;
+    }
+
+    /** Longest original key kept on a dead letter whose payload was dropped. */
+    public static final int MAX_KEPT_KEY_BYTES = 1_024;
+
+    /**
+     * A dead letter for a record too large to be dead-lettered whole: no value, the key only if
+     * short, the reason and the source coordinates (where the bytes can still be read while the
+     * source topic keeps them), and how large the value was.
+     */
+    public static ProducerRecord<byte[], byte[]> withoutPayload(String dlqTopic, byte[] key, byte[] value, Long timestamp,
+            String stage, String reason, String message, String topic, int partition, long offset) {
+        Headers headers = headers(null, stage, reason, message, topic, partition, offset);
+        headers.add(PAYLOAD_DROPPED, utf8(Integer.toString(value == null ? 0 : value.length)));
+        byte[] keptKey = key != null && key.length <= MAX_KEPT_KEY_BYTES ? key : null;
+        return new ProducerRecord<>(dlqTopic, null, timestamp, keptKey, null, headers);
     }
 
     /** The text of a header, or null when absent. */

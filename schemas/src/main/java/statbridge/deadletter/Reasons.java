@@ -11,6 +11,8 @@ public final class Reasons {
     public static final String INCOMPATIBLE_SCHEMA = "incompatible-schema";
     /** The registry gives the schema id as another schema type (JSON Schema, Protobuf), with references, or unparseable. */
     public static final String UNSUPPORTED_SCHEMA = "unsupported-schema";
+    /** An output of the record (its upcast events) is larger than its topic accepts. */
+    public static final String RECORD_TOO_LARGE = "record-too-large";
     /** Processing the record failed in a way no other reason describes; the message says how. */
     public static final String PROCESSING_ERROR = "processing-error";
     /** The catalog has no entry for the metric name and the policy is DLQ (or inference conflicted). */

@@ -1,6 +1,7 @@
 package statbridge.pipeline.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import statbridge.pipeline.Stats;
 import static statbridge.pipeline.Stats.business;
 import static statbridge.pipeline.Stats.key;
@@ -33,10 +34,13 @@ import statbridge.deadletter.DeadLetter;
 import statbridge.deadletter.Reasons;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.pipeline.PipelineMetrics;
+import statbridge.registry.ForwardingSchemaRegistryClient;
 import statbridge.registry.InMemorySchemaRegistryClient;
+import statbridge.registry.RegistryUnavailableException;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroSerializer;
+import statbridge.serde.WireFormat;
 import statbridge.v1.ModelStat;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.MetricType;
@@ -58,14 +62,19 @@ class UpcastTopologyTest {
     private TestOutputTopic<String, byte[]> catalogOut;
 
     private void start(String policy) {
+        start(policy, registry);
+    }
+
+    private void start(String policy, SchemaRegistryClient topologyRegistry) {
         Map<String, String> settings = new HashMap<>(Map.of("schema.registry.url", "mock://" + scope,
                 "pipeline.unmapped.policy", policy));
         PipelineConfig config = PipelineConfig.from(Configuration.load(null, Map.of(), settings));
         Properties properties = new Properties();
+        properties.putAll(config.streams());
         properties.put("application.id", "upcast-test");
         properties.put("bootstrap.servers", "unused:9092");
         properties.put("processing.guarantee", "exactly_once_v2");
-        driver = new TopologyTestDriver(UpcastTopology.build(config, registry, metrics), properties);
+        driver = new TopologyTestDriver(UpcastTopology.build(config, topologyRegistry, metrics), properties);
         v1Topic = driver.createInputTopic("model-stats.v1", new ByteArraySerializer(), new ByteArraySerializer());
         catalogIn = driver.createInputTopic("metric-catalog", new StringSerializer(), new ByteArraySerializer());
         v2Topic = driver.createOutputTopic("model-stats.v2", new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -108,6 +117,48 @@ class UpcastTopologyTest {
 
     private static String header(TestRecord<byte[], byte[]> record, String key) {
         return DeadLetter.header(record.headers(), key);
+    }
+
+    @Test
+    void aRecordThatThrowsUnexpectedlyIsDeadLetteredAndTheNextOneFlows() {
+        int poisonId = 424_242;
+        start("INFER", new ForwardingSchemaRegistryClient(registry) {
+            @Override
+            public org.apache.avro.Schema getSchemaById(int id) {
+                if (id == poisonId) {
+                    throw new IllegalStateException("a bug this record found");
+                }
+                return super.getSchemaById(id);
+            }
+        });
+        byte[] poison = {0, 0, 0, 0, 0, 2, 'x'};
+        WireFormat.writeHeader(poison, poisonId);
+        v1Topic.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), poison, T0));
+        ModelStat good = v1("accuracy", 0.9, null);
+        send(good, T0);
+
+        TestRecord<byte[], byte[]> dead = dlqTopic.readRecord();
+        assertThat(dead.value()).isEqualTo(poison);
+        assertThat(header(dead, DeadLetter.REASON)).isEqualTo(Reasons.PROCESSING_ERROR);
+        assertThat(header(dead, DeadLetter.MESSAGE)).isEqualTo("java.lang.IllegalStateException: a bug this record found");
+        assertThat(header(dead, DeadLetter.SOURCE_OFFSET)).isEqualTo("0");
+        assertThat(dlqTopic.isEmpty()).isTrue();
+        assertThat(v2Out()).containsExactly(v2(good, MetricType.ONLINE, "accuracy"));
+    }
+
+    @Test
+    void anUnreachableRegistryFailsTheTaskInsteadOfDeadLetteringTheRecord() {
+        start("INFER", new ForwardingSchemaRegistryClient(registry) {
+            @Override
+            public org.apache.avro.Schema getSchemaById(int id) {
+                throw new RegistryUnavailableException("no schema registry answered", null);
+            }
+        });
+        byte[] message = {0, 0, 0, 0, 7, 2, 'x'};
+
+        assertThatThrownBy(() -> v1Topic.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), message, T0)))
+                .hasRootCauseInstanceOf(RegistryUnavailableException.class);
+        assertThat(dlqTopic.isEmpty()).isTrue();
     }
 
     @Test
