@@ -1,6 +1,9 @@
 package statbridge.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,6 +12,8 @@ import statbridge.operations.ComponentRunner;
 import statbridge.operations.OperationsServer;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkConfig;
+import statbridge.sink.SinkSettings;
+import statbridge.config.Configuration;
 
 /** {@code statbridge sink}: runs the PostgreSQL sink against an existing Kafka, registry and database until stopped. */
 @Command(name = "sink", mixinStandardHelpOptions = true,
@@ -28,10 +33,21 @@ final class SinkCommand implements Callable<Integer> {
             description = "Port for /metrics (Prometheus) and /health; 0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
+    @Option(names = "--accept-data-loss", paramLabel = "PARTITION", split = ",",
+            description = "Partitions (as the sink names them when it stops one, e.g. model-stats.v2-3; or 'all') that may continue "
+                    + "from the log start although retention deleted records the sink never wrote. Adds to sink.accept.data.loss.")
+    List<String> acceptDataLoss = List.of();
+
     @Override
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = OperationsServer.newRegistry();
-        SinkApp app = new SinkApp(SinkConfig.from(connection.resolve()), registry);
+        Configuration configuration = connection.resolve();
+        if (!acceptDataLoss.isEmpty()) {
+            List<String> accepted = new ArrayList<>(configuration.getList(SinkSettings.ACCEPT_DATA_LOSS));
+            accepted.addAll(acceptDataLoss);
+            configuration = configuration.with(Map.of(SinkSettings.ACCEPT_DATA_LOSS.key(), String.join(",", accepted)));
+        }
+        SinkApp app = new SinkApp(SinkConfig.from(configuration), registry);
         return ComponentRunner.run(app, registry, metricsPort) ? ExitCodes.OK : ExitCodes.PROBLEM;
     }
 }

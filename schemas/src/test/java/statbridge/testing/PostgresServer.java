@@ -73,6 +73,36 @@ public final class PostgresServer implements AutoCloseable {
         return jdbcUrl(name);
     }
 
+    /** An outage of one database: no new connection is accepted until it is closed. */
+    public interface Outage extends AutoCloseable {
+        @Override
+        void close() throws SQLException;
+    }
+
+    /**
+     * Refuses every new connection to the database of {@code jdbcUrl} and ends the open ones, until
+     * the returned outage is closed: to the sink, PostgreSQL is down, while the server goes on
+     * serving the other tests' databases.
+     */
+    public Outage outage(String jdbcUrl) throws SQLException {
+        String path = java.net.URI.create(jdbcUrl.substring("jdbc:".length())).getPath();
+        String database = path.substring(1);
+        if (!database.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException("not a test database: " + database);
+        }
+        try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"));
+                Statement statement = connection.createStatement()) {
+            statement.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS false");
+            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + database + "'");
+        }
+        return () -> {
+            try (Connection connection = DriverManager.getConnection(jdbcUrl("postgres"));
+                    Statement statement = connection.createStatement()) {
+                statement.execute("ALTER DATABASE " + database + " ALLOW_CONNECTIONS true");
+            }
+        };
+    }
+
     /** Stops the server, keeping its data. */
     public synchronized void stop() throws IOException {
         if (postgres != null) {

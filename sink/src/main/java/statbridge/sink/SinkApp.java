@@ -8,7 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -21,22 +20,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.flywaydb.core.api.FlywayException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.catalog.TypeKey;
@@ -52,10 +47,10 @@ import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroWireFormatException;
 import statbridge.sink.catalog.CatalogMirror;
 import statbridge.sink.db.Database;
-import statbridge.sink.dualwrite.DualWriteStatus;
+import statbridge.sink.deadletter.DeadLetterOutbox;
+import statbridge.sink.deadletter.DeadLetterSender;
 import statbridge.sink.dualwrite.DualWriteSwitch;
-import statbridge.sink.dualwrite.GraceAction;
-import statbridge.sink.dualwrite.ParityMismatchException;
+import statbridge.sink.dualwrite.GracePeriodWatch;
 import statbridge.sink.writer.Batch;
 import statbridge.sink.writer.BatchResult;
 import statbridge.sink.writer.BatchWriter;
@@ -70,10 +65,12 @@ import statbridge.v2.ModelStat;
 /**
  * The sink: consumes {@code model-stats.v2} and {@code model-business-stats.v2} (read_committed),
  * and writes each batch in one PostgreSQL transaction together with the consumed offsets, which
- * it seeks to on partition assignment, so a crash changes nothing. Records it cannot write go to
- * the dead-letter topic (at least once: a crash between the two may repeat a dead letter, which
- * carries its source coordinates). While PostgreSQL, the registry or Kafka fails, it pauses
- * consumption, stays in its group and retries the same batch with backoff.
+ * it seeks to on partition assignment, so a crash changes nothing. Records it cannot write become
+ * dead letters once each: recorded in the batch's transaction, sent after the commit (see
+ * {@link DeadLetterSender}). While PostgreSQL, the registry or Kafka fails, it pauses
+ * consumption, stays in its group and retries the same batch with backoff; which partitions are
+ * paused follows from {@link PartitionStates} at every turn of the loop. A partition whose stored
+ * offset fell below the log start stops until an operator accepts the loss.
  */
 public final class SinkApp implements Component {
 
@@ -85,6 +82,7 @@ public final class SinkApp implements Component {
     private static final Logger LOG = LoggerFactory.getLogger(SinkApp.class);
     private static final Duration GRACE_CHECK_INTERVAL = Duration.ofSeconds(30);
     private static final Duration GRACE_WARN_INTERVAL = Duration.ofMinutes(10);
+    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(15);
     private static final String READ_OFFSETS = """
             SELECT topic, partition, next_offset FROM ml_monitoring.sink_offsets
             WHERE consumer_group = ? AND topic = ANY(?::text[])
@@ -97,6 +95,8 @@ public final class SinkApp implements Component {
     private final Map<TopicPartition, Long> storedOffsets = new HashMap<>();
     private final List<ConsumerRecord<byte[], byte[]>> buffer = new ArrayList<>();
     private final RecordKeys keys = new RecordKeys();
+    private final PartitionStates partitionStates = new PartitionStates();
+    private volatile Map<String, String> stoppedPartitions = Map.of();
     private volatile boolean running;
     private volatile State state = State.STARTING;
     private volatile String stateDetail = "";
@@ -111,8 +111,12 @@ public final class SinkApp implements Component {
     private StatValidator validator;
     private Thread loop;
     private KafkaConsumer<byte[], byte[]> consumer;
-    private Instant lastGraceCheck = Instant.EPOCH;
-    private Instant lastGraceWarning = Instant.EPOCH;
+    private DeadLetterSender deadLetters;
+    private GracePeriodWatch graceWatch;
+    private long nextSeekAttempt;
+    private long seekBackoff = 250;
+    private boolean outboxToRecover;
+    private boolean databasePrepared;
     private long lastCatalogCopy = System.nanoTime();
     private static final Duration CATALOG_COPY_INTERVAL = Duration.ofSeconds(1);
 
@@ -134,7 +138,11 @@ public final class SinkApp implements Component {
         return stateDetail;
     }
 
-    /** Opens the database (migrating it if configured), then starts consuming in a thread of its own. */
+    /**
+     * Starts consuming in a thread of its own and returns at once. The sink joins its group even
+     * while PostgreSQL is down; its partitions stay paused until the database is migrated and their
+     * stored offsets are read.
+     */
     @Override
     public synchronized void start() {
         running = true;
@@ -143,24 +151,26 @@ public final class SinkApp implements Component {
         lanes = new LaneWriter(database.dataSource(), new BatchWriter(config.groupId()), config.writeLanes());
         dualWrite = new DualWriteSwitch(database.dataSource());
         statistics = new StatisticsKeeper(database.dataSource());
-        retryUntilDone("prepare the database", () -> {
-            if (config.migrateOnStart()) {
-                int applied = database.migrate();
-                if (applied > 0) {
-                    LOG.info("applied {} database migration(s)", applied);
-                }
-            }
-            YearMonth now = YearMonth.now();
-            partitions.ensureRange(now.minusMonths(1), now.plusMonths(config.partitionsAheadMonths()));
-            if (config.gracePeriodEnd() != null) {
-                dualWrite.configureGracePeriod(config.gracePeriodEnd(), config.graceAction(), "sink configuration");
-            }
-            return null;
-        });
         registry = SchemaRegistryClients.create(config.registry());
         statReader = AvroDeserializer.forType(registry, ModelStat.class);
         businessReader = AvroDeserializer.forType(registry, BusinessStat.class);
         validator = new StatValidator(config.limits());
+        graceWatch = new GracePeriodWatch(dualWrite, new GracePeriodWatch.Listener() {
+            @Override
+            public void dualWrite(boolean on) {
+                metrics.dualWrite(on);
+            }
+
+            @Override
+            public void parity(statbridge.sink.dualwrite.ParityResult result) {
+                metrics.parity(result);
+            }
+
+            @Override
+            public void switchOffRefused() {
+                metrics.graceSwitchRefused();
+            }
+        }, GRACE_CHECK_INTERVAL, GRACE_WARN_INTERVAL);
         loop = new Thread(this::run, "statbridge-sink");
         loop.start();
     }
@@ -178,6 +188,10 @@ public final class SinkApp implements Component {
     /** Up while writing; down with the reason while retrying, stopped or failed. */
     @Override
     public Health health() {
+        Map<String, String> stopped = stoppedPartitions;
+        if (state == State.RUNNING && !stopped.isEmpty()) {
+            return Health.down("RUNNING, but " + stopped.size() + " partition(s) stopped: " + stopped);
+        }
         return state == State.RUNNING ? Health.up(state.name())
                 : Health.down(state + (stateDetail.isEmpty() ? "" : ": " + stateDetail));
     }
@@ -192,33 +206,33 @@ public final class SinkApp implements Component {
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumerConfig.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Positions come from PostgreSQL; one that falls below the log start must stop, never jump.
+        consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         consumerConfig.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchMaxRecords());
         // Small slices per partition make each batch span several partitions, so the write lanes share it
         // (with 1 MB slices a batch of a lagging sink mostly holds one partition, and one lane does all the work).
         consumerConfig.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 65_536);
         consumerConfig.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumerConfig.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        Map<String, Object> producerConfig = new HashMap<>(config.kafka());
-        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (CatalogMirror catalog = new CatalogMirror(config.kafka(), config.catalogTopic());
-                KafkaProducer<byte[], byte[]> deadLetters = new KafkaProducer<>(producerConfig);
+                DeadLetterSender sender = new DeadLetterSender(config.kafka(), config.dlqTopic(), config.groupId(),
+                        database.dataSource());
                 KafkaConsumer<byte[], byte[]> kafka = new KafkaConsumer<>(consumerConfig);
                 KafkaClientMetrics clientMetrics = new KafkaClientMetrics(kafka)) {
             consumer = kafka;
+            deadLetters = sender;
             clientMetrics.bindTo(metrics.registry());
+            // The database may be down: the catalog table is brought up to date with the first batch or idle turn.
             retryUntilDone("read the metric catalog", () -> {
                 catalog.start();
-                copyCatalog(catalog);
                 return null;
             });
             kafka.subscribe(List.of(config.v2Topic(), config.businessTopic()), new Rebalance());
             state = State.RUNNING;
             long batchStarted = -1;
             while (running) {
+                settlePartitions();
+                applyPauses(false);
                 try {
                     for (ConsumerRecord<byte[], byte[]> record : kafka.poll(Duration.ofMillis(Math.min(100, config.batchMaxWaitMs())))) {
                         buffer.add(record);
@@ -228,6 +242,9 @@ public final class SinkApp implements Component {
                         throw e;
                     }
                     break;
+                } catch (OffsetOutOfRangeException e) {
+                    belowLogStart(e.offsetOutOfRangePartitions().keySet());
+                    continue;
                 }
                 if (!buffer.isEmpty() && batchStarted < 0) {
                     batchStarted = System.nanoTime();
@@ -235,7 +252,7 @@ public final class SinkApp implements Component {
                 boolean full = buffer.size() >= config.batchMaxRecords();
                 boolean due = batchStarted >= 0 && System.nanoTime() - batchStarted >= config.batchMaxWaitMs() * 1_000_000;
                 if (full || due) {
-                    flush(catalog, deadLetters);
+                    flush(catalog);
                     batchStarted = buffer.isEmpty() ? -1 : batchStarted;
                 }
                 if (buffer.isEmpty() && System.nanoTime() - lastCatalogCopy > CATALOG_COPY_INTERVAL.toNanos()) {
@@ -248,16 +265,90 @@ public final class SinkApp implements Component {
                         LOG.debug("cannot copy the catalog now: {}", e.toString());
                     }
                 }
-                checkGracePeriod();
             }
             state = State.STOPPED;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too: a loop thread that died must not leave a process that looks alive and writes nothing.
             state = State.FAILED;
             stateDetail = e.toString();
             LOG.error("the sink stopped on an unexpected error", e);
         } finally {
             consumer = null;
+            deadLetters = null;
             stopped.countDown();
+        }
+    }
+
+    /**
+     * Pauses what {@link PartitionStates} says must not be consumed now and resumes everything
+     * else, whatever was paused before.
+     */
+    private void applyPauses(boolean retrying) {
+        Set<TopicPartition> assignment = consumer.assignment();
+        Set<TopicPartition> pause = partitionStates.toPause(retrying);
+        pause.retainAll(assignment);
+        Set<TopicPartition> resume = new HashSet<>(consumer.paused());
+        resume.removeAll(pause);
+        resume.retainAll(assignment);
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+        }
+        pause.removeAll(consumer.paused());
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
+    }
+
+    /** Migrates the database (if configured), creates this season's partitions and records the grace period. */
+    private void prepareDatabase() throws SQLException {
+        if (config.migrateOnStart()) {
+            int applied = database.migrate();
+            if (applied > 0) {
+                LOG.info("applied {} database migration(s)", applied);
+            }
+        }
+        YearMonth now = YearMonth.now();
+        partitions.ensureRange(now.minusMonths(1), now.plusMonths(config.partitionsAheadMonths()));
+        if (config.gracePeriodEnd() != null) {
+            dualWrite.configureGracePeriod(config.gracePeriodEnd(), config.graceAction(), "sink configuration");
+        }
+        databasePrepared = true;
+    }
+
+    /**
+     * Seeks partitions waiting for their stored offsets, and sends dead letters an earlier owner
+     * recorded but may not have sent; while PostgreSQL or Kafka fails, tries again with backoff
+     * without holding up the loop (which keeps polling, so the group membership holds).
+     */
+    private void settlePartitions() {
+        Set<TopicPartition> seeking = partitionStates.seeking();
+        if ((seeking.isEmpty() && !outboxToRecover && databasePrepared) || System.nanoTime() < nextSeekAttempt) {
+            return;
+        }
+        try {
+            if (!databasePrepared) {
+                prepareDatabase();
+            }
+            if (!seeking.isEmpty()) {
+                seekToStored(seeking);
+            }
+            if (outboxToRecover) {
+                deadLetters.recover(consumer.assignment());
+                outboxToRecover = false;
+            }
+            seekBackoff = 250;
+            if (state == State.RETRYING && buffer.isEmpty()) {
+                LOG.info("consuming again after the failure: {}", stateDetail);
+                state = State.RUNNING;
+                stateDetail = "";
+            }
+        } catch (SQLException | KafkaException | FlywayException e) {
+            metrics.retried();
+            state = State.RETRYING;
+            stateDetail = "cannot resume the assigned partitions: " + e;
+            LOG.warn("cannot resume the assigned partitions yet, retrying in {} ms: {}", seekBackoff, e.toString());
+            nextSeekAttempt = System.nanoTime() + seekBackoff * 1_000_000;
+            seekBackoff = Math.min(seekBackoff * 2, config.retryMaxBackoffMs());
         }
     }
 
@@ -276,9 +367,10 @@ public final class SinkApp implements Component {
 
     /**
      * Writes the buffer as one batch (in side-by-side lanes, see {@link LaneWriter}), retrying what
-     * was not written with backoff until it is written or the sink stops.
+     * was not written with backoff until it is written or the sink stops; then sends the dead
+     * letters of what was written.
      */
-    private void flush(CatalogMirror catalog, KafkaProducer<byte[], byte[]> deadLetters) {
+    private void flush(CatalogMirror catalog) {
         long backoff = 250;
         while (running && !buffer.isEmpty()) {
             long started = System.nanoTime();
@@ -286,15 +378,15 @@ public final class SinkApp implements Component {
                 catalog.poll();
                 Prepared prepared = prepare(catalog);
                 long decoded = System.nanoTime();
-                sendDeadLetters(deadLetters, prepared.deadLetters());
                 partitions.ensureFor(prepared.dates());
-                Batch batch = new Batch(prepared.facts(), catalog.pendingForDatabase(), prepared.offsets());
+                Batch batch = new Batch(prepared.facts(), catalog.pendingForDatabase(), prepared.offsets(),
+                        prepared.deadLetters().stream().map(DeadLetterRecord::entry).toList());
                 long prepared2 = System.nanoTime();
                 List<LaneWriter.Outcome> outcomes = lanes.write(batch);
                 int records = buffer.size();
                 Exception failure = written(catalog, outcomes, prepared, started);
                 if (LOG.isDebugEnabled()) {
-                    LOG.debug("batch of {} record(s): decode {} ms, dead letters and partitions {} ms, transaction {} ms; "
+                    LOG.debug("batch of {} record(s): decode {} ms, partitions {} ms, transaction {} ms; "
                             + "lanes {}", records,
                             (decoded - started) / 1_000_000, (prepared2 - decoded) / 1_000_000,
                             (System.nanoTime() - prepared2) / 1_000_000,
@@ -305,10 +397,8 @@ public final class SinkApp implements Component {
                 } else if (failure != null) {
                     throw (RuntimeException) failure;
                 }
-                buffer.clear();
                 if (state == State.RETRYING) {
                     LOG.info("writing again after the failure: {}", stateDetail);
-                    consumer.resume(consumer.assignment());
                 }
                 state = State.RUNNING;
                 stateDetail = "";
@@ -316,7 +406,8 @@ public final class SinkApp implements Component {
             } catch (FencedException e) {
                 LOG.warn("{}; dropping the batch and re-reading the stored offsets", e.getMessage());
                 buffer.clear();
-                seekToStored(consumer.assignment());
+                partitionStates.reseek(consumer.assignment());
+                nextSeekAttempt = 0;
                 return;
             } catch (SQLException | RegistryUnavailableException | KafkaException | IllegalStateException e) {
                 // A partition may have been dropped (purge-legacy) since it was last seen: check again next time.
@@ -327,7 +418,7 @@ public final class SinkApp implements Component {
                 }
                 state = State.RETRYING;
                 stateDetail = e.toString();
-                consumer.pause(consumer.assignment());
+                applyPauses(true);
                 pollFor(backoff);
                 backoff = Math.min(backoff * 2, config.retryMaxBackoffMs());
             }
@@ -357,19 +448,35 @@ public final class SinkApp implements Component {
                 done.add(partition);
             });
         }
+        List<DeadLetterSender.Letter> letters = new ArrayList<>();
         for (DeadLetterRecord dead : prepared.deadLetters()) {
             if (done.contains(new TopicPartition(dead.record().topic(), dead.record().partition()))) {
                 metrics.deadLettered(dead.reason());
+                letters.add(new DeadLetterSender.Letter(dead.record(), dead.entry()));
             }
         }
         buffer.removeIf(record -> done.contains(new TopicPartition(record.topic(), record.partition())));
         if (!commit.isEmpty()) {
             consumer.commitAsync(commit, null);
         }
+        try {
+            deadLetters.send(letters);
+        } catch (SQLException | KafkaException e) {
+            // Committed with the batch: the outbox keeps them until they are sent.
+            LOG.warn("cannot send {} dead letter(s) now; they stay in the outbox and are sent when Kafka answers: {}",
+                    letters.size(), e.toString());
+            outboxToRecover = true;
+            nextSeekAttempt = System.nanoTime() + seekBackoff * 1_000_000;
+        }
         return failure;
     }
 
     private record DeadLetterRecord(ConsumerRecord<byte[], byte[]> record, String reason, String message) {
+        DeadLetterOutbox.Entry entry() {
+            return new DeadLetterOutbox.Entry(record.topic(), record.partition(), record.offset(), reason,
+                    message.length() > DeadLetter.MAX_MESSAGE_LENGTH ? message.substring(0, DeadLetter.MAX_MESSAGE_LENGTH) + "..."
+                            : message);
+        }
     }
 
     private record Prepared(List<Fact> facts, List<DeadLetterRecord> deadLetters, Map<TopicPartition, Batch.Offsets> offsets,
@@ -459,30 +566,6 @@ public final class SinkApp implements Component {
         }
     }
 
-    private void sendDeadLetters(KafkaProducer<byte[], byte[]> producer, List<DeadLetterRecord> deadLetters) {
-        if (deadLetters.isEmpty()) {
-            return;
-        }
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        for (DeadLetterRecord dead : deadLetters) {
-            ConsumerRecord<byte[], byte[]> record = dead.record();
-            sends.add(producer.send(new ProducerRecord<>(config.dlqTopic(), null, record.timestamp(), record.key(),
-                    record.value(), DeadLetter.headers(record.headers(), "sink", dead.reason(), dead.message(),
-                            record.topic(), record.partition(), record.offset()))));
-        }
-        producer.flush();
-        for (Future<RecordMetadata> send : sends) {
-            try {
-                send.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KafkaException("interrupted while sending dead letters", e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new KafkaException("cannot send dead letters: " + e.getCause().getMessage(), e.getCause());
-            }
-        }
-    }
-
     /** Polls (paused, so nothing arrives but rebalances) for about {@code millis}, keeping the group membership. */
     private void pollFor(long millis) {
         long until = System.nanoTime() + millis * 1_000_000;
@@ -497,67 +580,76 @@ public final class SinkApp implements Component {
         }
     }
 
-    private void checkGracePeriod() {
-        Instant now = Instant.now();
-        if (Duration.between(lastGraceCheck, now).compareTo(GRACE_CHECK_INTERVAL) < 0) {
-            return;
-        }
-        lastGraceCheck = now;
-        try {
-            DualWriteStatus status = dualWrite.status(0);
-            metrics.dualWrite(status.on());
-            status.lastParity().ifPresent(metrics::parity);
-            if (!status.on() || status.gracePeriodEnd() == null || now.isBefore(status.gracePeriodEnd())) {
-                return;
-            }
-            if (status.onGraceEnd() == GraceAction.SWITCH_OFF) {
-                try {
-                    dualWrite.off("sink (grace period ended)", "the grace period ended at " + status.gracePeriodEnd(), false);
-                    metrics.dualWrite(false);
-                } catch (ParityMismatchException e) {
-                    warnGrace(now, "the grace period ended at " + status.gracePeriodEnd() + " but dual-write stays on: "
-                            + e.getMessage());
-                }
-            } else {
-                warnGrace(now, "the dual-write grace period ended at " + status.gracePeriodEnd()
-                        + "; the legacy table is still written. Switch it off with 'statbridge dual-write off' when ready.");
-            }
-        } catch (SQLException e) {
-            LOG.debug("cannot check the grace period now: {}", e.toString());
-        }
-    }
-
-    private void warnGrace(Instant now, String message) {
-        if (Duration.between(lastGraceWarning, now).compareTo(GRACE_WARN_INTERVAL) >= 0) {
-            LOG.warn(message);
-            lastGraceWarning = now;
-        }
-    }
-
-    /** Seeks partitions to the offsets stored in PostgreSQL (the beginning when none), retrying while it is down. */
-    private void seekToStored(Collection<TopicPartition> partitionsToSeek) {
-        if (partitionsToSeek.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, Long> stored = retryUntilDone("read the stored offsets", () -> readOffsets(partitionsToSeek));
-        if (stored == null) {
-            return;
-        }
+    /**
+     * Seeks partitions to the offsets stored in PostgreSQL (the beginning when none). A stored
+     * offset below the partition's log start means retention deleted records the sink never wrote:
+     * that partition stops, unless an operator accepted the loss for it.
+     */
+    private void seekToStored(Collection<TopicPartition> partitionsToSeek) throws SQLException {
+        Map<TopicPartition, Long> stored = readOffsets(partitionsToSeek);
+        Map<TopicPartition, Long> logStart = consumer.beginningOffsets(partitionsToSeek, KAFKA_TIMEOUT);
         List<TopicPartition> fromBeginning = new ArrayList<>();
         for (TopicPartition partition : partitionsToSeek) {
             Long next = stored.get(partition);
+            long start = logStart.getOrDefault(partition, 0L);
+            storedOffsets.put(partition, next == null ? -1L : next);
             if (next == null) {
                 fromBeginning.add(partition);
-                storedOffsets.put(partition, -1L);
+            } else if (next < start) {
+                if (!acceptLoss(partition, next, start)) {
+                    continue;
+                }
+                consumer.seek(partition, start);
             } else {
                 consumer.seek(partition, next);
-                storedOffsets.put(partition, next);
             }
+            partitionStates.consuming(partition);
         }
         if (!fromBeginning.isEmpty()) {
             consumer.seekToBeginning(fromBeginning);
         }
+        publishStopped();
+        if (partitionStates.anyConsuming()) {
+            assigned.countDown();
+        }
         LOG.info("assigned {} partition(s); resuming from the offsets stored with the rows: {}", partitionsToSeek.size(), stored);
+    }
+
+    /** The consumer's position fell below the log start while it read (retention overtook the sink). */
+    private void belowLogStart(Collection<TopicPartition> outOfRange) {
+        Map<TopicPartition, Long> logStart = consumer.beginningOffsets(outOfRange, KAFKA_TIMEOUT);
+        for (TopicPartition partition : outOfRange) {
+            long position = storedOffsets.getOrDefault(partition, -1L);
+            long start = logStart.getOrDefault(partition, 0L);
+            if (acceptLoss(partition, position, start)) {
+                consumer.seek(partition, start);
+            }
+        }
+        publishStopped();
+    }
+
+    /**
+     * Decides for a partition whose next offset {@code next} is below the log start: continue from
+     * {@code start} when an operator accepted the loss for it (returns true), else stop it.
+     */
+    private boolean acceptLoss(TopicPartition partition, long next, long start) {
+        String loss = "the offset stored with the rows is " + next + " but the log starts at " + start + ": retention deleted "
+                + (start - Math.max(next, 0)) + " record(s) the sink never wrote";
+        if (config.acceptDataLoss().contains("all") || config.acceptDataLoss().contains(partition.toString())) {
+            LOG.warn("{}: {}; continuing from {} as sink.accept.data.loss allows", partition, loss, start);
+            metrics.offsetsSkipped(start - Math.max(next, 0));
+            return true;
+        }
+        LOG.error("{} stopped: {}. Nothing more is read from it until an operator accepts the loss: restart with "
+                + "'statbridge sink --accept-data-loss {}' (or sink.accept.data.loss={}), after recovering those records "
+                + "elsewhere if they matter.", partition, loss, partition, partition);
+        partitionStates.stopped(partition, loss);
+        return false;
+    }
+
+    private void publishStopped() {
+        stoppedPartitions = Map.copyOf(partitionStates.stopped());
+        metrics.partitionsStopped(stoppedPartitions.size());
     }
 
     private Map<TopicPartition, Long> readOffsets(Collection<TopicPartition> partitionsToRead) throws SQLException {
@@ -588,17 +680,20 @@ public final class SinkApp implements Component {
             // Records not yet written belong to the next owner, who starts from the stored offsets.
             buffer.removeIf(r -> revoked.contains(new TopicPartition(r.topic(), r.partition())));
             revoked.forEach(storedOffsets::remove);
+            partitionStates.revoked(revoked);
+            publishStopped();
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> newlyAssigned) {
-            seekToStored(newlyAssigned);
-            if (state == State.RETRYING) {
-                consumer.pause(newlyAssigned);
-            }
-            if (!consumer.assignment().isEmpty()) {
-                assigned.countDown();
-            }
+            // Nothing blocks here: the loop seeks them (PostgreSQL may be down), and until then they stay paused.
+            partitionStates.assigned(newlyAssigned);
+            consumer.pause(newlyAssigned);
+            // A position for the consumer to hold meanwhile (with no reset policy it would refuse to poll);
+            // nothing is fetched from a paused partition, and the stored offset replaces it before it resumes.
+            consumer.seekToBeginning(newlyAssigned);
+            nextSeekAttempt = 0;
+            outboxToRecover = outboxToRecover || !newlyAssigned.isEmpty();
             if (!partitionCountsChecked && !newlyAssigned.isEmpty()) {
                 partitionCountsChecked = true;
                 warnUnlessCoPartitioned();
@@ -664,6 +759,9 @@ public final class SinkApp implements Component {
     @Override
     public void close() {
         running = false;
+        if (graceWatch != null) {
+            graceWatch.close();
+        }
         KafkaConsumer<byte[], byte[]> current = consumer;
         if (current != null) {
             current.wakeup();

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.config.ConfigurationException;
@@ -11,7 +12,12 @@ import statbridge.contract.StatValidator;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.GraceAction;
 
-/** Everything the sink needs to run, resolved and validated from a {@link Configuration}. */
+/**
+ * Everything the sink needs to run, resolved and validated from a {@link Configuration}.
+ *
+ * @param acceptDataLoss partitions (as {@code topic-partition}, or {@code all}) that may continue
+ *     from the log start when their stored offset fell below it
+ */
 public record SinkConfig(
         String v2Topic,
         String businessTopic,
@@ -26,6 +32,7 @@ public record SinkConfig(
         Instant gracePeriodEnd,
         GraceAction graceAction,
         int partitionsAheadMonths,
+        Set<String> acceptDataLoss,
         StatValidator.Limits limits,
         DatabaseConfig database,
         Map<String, Object> kafka,
@@ -70,6 +77,7 @@ public record SinkConfig(
                 gracePeriodEnd,
                 config.getEnum(SinkSettings.GRACE_PERIOD_ACTION, GraceAction.class),
                 config.getInt(SinkSettings.PARTITIONS_AHEAD_MONTHS),
+                Set.copyOf(config.getList(SinkSettings.ACCEPT_DATA_LOSS)),
                 CommonSettings.limits(config),
                 database,
                 kafka,

@@ -14,7 +14,9 @@ import statbridge.sink.writer.BatchResult;
  * The sink's meters: {@code statbridge.sink.rows.written{table}}, {@code statbridge.sink.batch.latency},
  * {@code statbridge.sink.dead.letters{reason}}, {@code statbridge.sink.retries}, and the gauges
  * {@code statbridge.sink.dual.write.on}, {@code statbridge.sink.parity.ok},
- * {@code statbridge.sink.parity.differences}.
+ * {@code statbridge.sink.parity.differences}, {@code statbridge.sink.partitions.stopped}; and
+ * {@code statbridge.sink.offsets.skipped} (records lost to retention, accepted by an operator),
+ * {@code statbridge.sink.grace.switch.refused}.
  */
 public final class SinkMetrics {
 
@@ -26,6 +28,9 @@ public final class SinkMetrics {
     private final AtomicLong dualWriteOn = new AtomicLong(-1);
     private final AtomicLong parityOk = new AtomicLong(-1);
     private final AtomicLong parityDifferences = new AtomicLong(-1);
+    private final AtomicLong partitionsStopped = new AtomicLong();
+    private final Counter offsetsSkipped;
+    private final Counter graceSwitchRefused;
 
     public SinkMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -37,6 +42,13 @@ public final class SinkMetrics {
         registry.gauge("statbridge.sink.dual.write.on", dualWriteOn);
         registry.gauge("statbridge.sink.parity.ok", parityOk);
         registry.gauge("statbridge.sink.parity.differences", parityDifferences);
+        registry.gauge("statbridge.sink.partitions.stopped", partitionsStopped);
+        this.offsetsSkipped = Counter.builder("statbridge.sink.offsets.skipped")
+                .description("offsets skipped because retention deleted them before the sink read them, as an operator allowed")
+                .register(registry);
+        this.graceSwitchRefused = Counter.builder("statbridge.sink.grace.switch.refused")
+                .description("automatic switch-offs at the end of the grace period that parity or the database refused")
+                .register(registry);
     }
 
     public MeterRegistry registry() {
@@ -67,6 +79,18 @@ public final class SinkMetrics {
 
     void dualWrite(boolean on) {
         dualWriteOn.set(on ? 1 : 0);
+    }
+
+    void partitionsStopped(int count) {
+        partitionsStopped.set(count);
+    }
+
+    void offsetsSkipped(long count) {
+        offsetsSkipped.increment(count);
+    }
+
+    void graceSwitchRefused() {
+        graceSwitchRefused.increment();
     }
 
     void parity(ParityResult result) {

@@ -30,11 +30,14 @@ public final class SinkSettings {
     public static final Setting PARTITIONS_AHEAD_MONTHS = new Setting("sink.partitions.ahead.months", "3",
             "Monthly table partitions created ahead of the current month at start (others are created as data needs them).");
 
+    public static final Setting ACCEPT_DATA_LOSS = new Setting("sink.accept.data.loss", "",
+            "Partitions (e.g. model-stats.v2-3, comma-separated, or 'all') allowed to continue from the log start when the offset stored with the rows is below it (retention deleted records the sink never wrote). Any other such partition stops, with the reason on /health and in statbridge_sink_partitions_stopped, until an operator lists it here or passes it to 'statbridge sink --accept-data-loss'.");
+
     private SinkSettings() {
     }
 
     public static List<Setting> all() {
         return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, WRITE_LANES, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
-                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS);
+                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, ACCEPT_DATA_LOSS);
     }
 }

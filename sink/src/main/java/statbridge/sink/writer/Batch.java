@@ -6,12 +6,20 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import statbridge.catalog.CatalogEntry;
+import statbridge.sink.deadletter.DeadLetterOutbox;
 
 /**
  * What one transaction writes: the facts of a batch, the catalog entries the database does not
- * have yet, and for each partition the offset stored before and the one to store now.
+ * have yet, for each partition the offset stored before and the one to store now, and the
+ * dead letters of the batch's bad records (recorded in the outbox with the rows, sent after).
  */
-public record Batch(List<Fact> facts, List<CatalogEntry> newCatalogEntries, Map<TopicPartition, Offsets> offsets) {
+public record Batch(List<Fact> facts, List<CatalogEntry> newCatalogEntries, Map<TopicPartition, Offsets> offsets,
+        List<DeadLetterOutbox.Entry> deadLetters) {
+
+    /** A batch without bad records. */
+    public Batch(List<Fact> facts, List<CatalogEntry> newCatalogEntries, Map<TopicPartition, Offsets> offsets) {
+        this(facts, newCatalogEntries, offsets, List.of());
+    }
 
     /**
      * @param expected the next offset the database holds now, or -1 when it holds none

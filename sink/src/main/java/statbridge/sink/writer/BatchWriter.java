@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import statbridge.sink.catalog.CatalogTable;
+import statbridge.sink.deadletter.DeadLetterOutbox;
 
 /**
  * Writes one batch in one transaction: it reads the dual-write state (sharing the lock the switch
@@ -216,6 +217,7 @@ public final class BatchWriter {
             long t2 = System.nanoTime();
             legacyRows += statRows[1] + withdrawn[1] + businessRows[1];
             storeOffsets(connection, batch.offsets());
+            DeadLetterOutbox.insert(connection, consumerGroup, batch.deadLetters());
             connection.commit();
             if (LOG.isDebugEnabled()) {
                 LOG.debug("statements: stats {} ms, business {} ms, offsets and commit {} ms (legacy rows written within them: {})",

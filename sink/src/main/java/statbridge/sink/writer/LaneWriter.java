@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
+import statbridge.sink.deadletter.DeadLetterOutbox;
 
 /**
  * Writes a batch as up to {@code lanes} transactions running side by side, one connection each,
@@ -56,8 +57,8 @@ public final class LaneWriter implements AutoCloseable {
     }
 
     /**
-     * Splits {@code batch} by partition number modulo {@code lanes}: each part has the facts and
-     * offsets of its partitions and all the new catalog entries (its legacy rows need them). Parts
+     * Splits {@code batch} by partition number modulo {@code lanes}: each part has the facts,
+     * offsets and dead letters of its partitions and all the new catalog entries (its legacy rows need them). Parts
      * with neither facts nor offsets are left out; a batch whose rows would span lanes stays whole.
      */
     public static List<Batch> split(Batch batch, int lanes) {
@@ -77,12 +78,17 @@ public final class LaneWriter implements AutoCloseable {
         Map<Integer, Map<TopicPartition, Batch.Offsets>> offsets = new LinkedHashMap<>();
         batch.offsets().forEach((partition, range) ->
                 offsets.computeIfAbsent(partition.partition() % lanes, l -> new HashMap<>()).put(partition, range));
+        Map<Integer, List<DeadLetterOutbox.Entry>> deadLetters = new HashMap<>();
+        for (DeadLetterOutbox.Entry entry : batch.deadLetters()) {
+            deadLetters.computeIfAbsent(entry.partition() % lanes, l -> new ArrayList<>()).add(entry);
+        }
         List<Batch> parts = new ArrayList<>();
         for (int lane = 0; lane < lanes; lane++) {
             List<Fact> laneFacts = facts.getOrDefault(lane, List.of());
             Map<TopicPartition, Batch.Offsets> laneOffsets = offsets.getOrDefault(lane, Map.of());
-            if (!laneFacts.isEmpty() || !laneOffsets.isEmpty()) {
-                parts.add(new Batch(laneFacts, batch.newCatalogEntries(), laneOffsets));
+            List<DeadLetterOutbox.Entry> laneDeadLetters = deadLetters.getOrDefault(lane, List.of());
+            if (!laneFacts.isEmpty() || !laneOffsets.isEmpty() || !laneDeadLetters.isEmpty()) {
+                parts.add(new Batch(laneFacts, batch.newCatalogEntries(), laneOffsets, laneDeadLetters));
             }
         }
         return parts.isEmpty() ? List.of(batch) : parts;

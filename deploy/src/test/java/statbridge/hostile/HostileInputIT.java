@@ -1,0 +1,219 @@
+package statbridge.hostile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import statbridge.deadletter.DeadLetter;
+import statbridge.deadletter.Reasons;
+import statbridge.registry.server.SchemaRegistryServer;
+import statbridge.serde.AvroSerializer;
+import statbridge.serde.WireFormat;
+import statbridge.sink.SinkFixture;
+import statbridge.sink.SinkIT;
+import statbridge.testing.KafkaBroker;
+import statbridge.testing.PostgresServer;
+import statbridge.testing.RealInfrastructure;
+import statbridge.v2.MetricType;
+
+/**
+ * {@code statbridge pipeline} and {@code statbridge sink} as separate processes with 128 MB heaps,
+ * fed what a hostile deployment sends: a 13-byte message declaring a 1.5 GB string, schema ids the
+ * registry gives as JSON Schema, Protobuf, Avro with references or an HTTP 422, and a bad record
+ * too large for the dead-letter topic once its headers are added. Each is dead-lettered once with
+ * its reason, the good events behind them arrive, and both processes stay up and healthy.
+ */
+@ExtendWith(RealInfrastructure.class)
+class HostileInputIT {
+
+    private static final String KEY = "IntentClassifier/v4/2025-04-26/ALL";
+    private static final int DLQ_MAX_BYTES = 20_000;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void poisonRecordsBecomeDeadLettersWithTheirReasonsAndTheStreamFlowsOnUnderA128MbHeap(KafkaBroker kafka,
+            SchemaRegistryServer registry, PostgresServer postgres) throws Exception {
+        try (SinkFixture fixture = new SinkFixture(kafka, registry, postgres, "hostile");
+                HostileRegistry hostile = new HostileRegistry(registry.url())) {
+            fixture.seedCatalog(SinkIT.CATALOG);
+            String v1Topic = fixture.prefix + ".model-stats.v1";
+            kafka.createTopics(4, v1Topic);
+            ConfigResource dlq = new ConfigResource(ConfigResource.Type.TOPIC, fixture.topic("topic.dlq"));
+            kafka.admin().incrementalAlterConfigs(Map.of(dlq, List.of(new AlterConfigOp(
+                    new ConfigEntry("max.message.bytes", Integer.toString(DLQ_MAX_BYTES)), AlterConfigOp.OpType.SET)))).all().get();
+            hostile.answer(900_001, 200, "{\"schemaType\":\"JSON\",\"schema\":\"{\\\"type\\\":\\\"object\\\"}\"}");
+            hostile.answer(900_002, 200, "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\"}");
+            hostile.answer(900_003, 200, "{\"schema\":\"{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"R\\\",\\\"fields\\\":"
+                    + "[{\\\"name\\\":\\\"o\\\",\\\"type\\\":\\\"other.Other\\\"}]}\","
+                    + "\"references\":[{\"name\":\"other.Other\",\"subject\":\"other-value\",\"version\":1}]}");
+            hostile.answer(900_004, 422, "{\"error_code\":42202,\"message\":\"this registry will not say\"}");
+            fixture.settings.put("schema.registry.url", hostile.url());
+            fixture.settings.put("topic.v1", v1Topic);
+            fixture.settings.put("pipeline.application.id", fixture.prefix + "-pipeline");
+            fixture.settings.put("pipeline.state.dir", Files.createTempDirectory("hostile-state").toString());
+            fixture.settings.put("pipeline.commit.interval.ms", "100");
+            Path config = fixture.writeConfig();
+            int pipelinePort = freePort();
+            int sinkPort = freePort();
+
+            Process pipeline = start("pipeline", config, pipelinePort);
+            Process sink = start("sink", config, sinkPort);
+            try {
+                awaitHealth(pipelinePort, "UP RUNNING", pipeline);
+                awaitHealth(sinkPort, "UP RUNNING", sink);
+
+                Map<String, String> expected = new TreeMap<>();
+                AvroSerializer<Object> serializer = new AvroSerializer<>(fixture.registry, false, Map.of());
+                statbridge.v1.ModelStat goodV1 = new statbridge.v1.ModelStat("IntentClassifier", "v4", LocalDate.of(2025, 4, 26),
+                        "ALL", "accuracy", 0.91, null);
+                statbridge.v2.ModelStat goodV2 = new statbridge.v2.ModelStat("IntentClassifier", "v4", LocalDate.of(2025, 4, 26),
+                        "ALL", MetricType.DRIFT, "psi_country", 0.12);
+                int v1Id = fixture.registry.register(v1Topic + "-value", statbridge.v1.ModelStat.getClassSchema());
+                int v2Id = fixture.registry.register(fixture.topic("topic.v2") + "-value", statbridge.v2.ModelStat.getClassSchema());
+                String longName = "X".repeat(30_000);
+                try (KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
+                    for (String topic : List.of(v1Topic, fixture.topic("topic.v2"))) {
+                        int id = topic.equals(v1Topic) ? v1Id : v2Id;
+                        expect(expected, send(producer, topic, KEY, thirteenBytes(id)), Reasons.BAD_WIRE_FORMAT);
+                        expect(expected, send(producer, topic, KEY, framed(900_001)), Reasons.UNSUPPORTED_SCHEMA);
+                        expect(expected, send(producer, topic, KEY, framed(900_002)), Reasons.UNSUPPORTED_SCHEMA);
+                        expect(expected, send(producer, topic, KEY, framed(900_003)), Reasons.UNSUPPORTED_SCHEMA);
+                        expect(expected, send(producer, topic, KEY, framed(900_004)), Reasons.UNKNOWN_SCHEMA_ID);
+                        Object oversized = topic.equals(v1Topic)
+                                ? new statbridge.v1.ModelStat(longName, "v4", LocalDate.of(2025, 4, 26), "ALL", "accuracy", 0.5, null)
+                                : new statbridge.v2.ModelStat(longName, "v4", LocalDate.of(2025, 4, 26), "ALL", MetricType.ONLINE, "accuracy", 0.5);
+                        expect(expected, send(producer, topic, longName + "/v4/2025-04-26/ALL", serializer.serialize(topic, oversized)),
+                                Reasons.INVALID_FIELD);
+                    }
+                    send(producer, v1Topic, KEY, serializer.serialize(v1Topic, goodV1));
+                    send(producer, fixture.topic("topic.v2"), KEY, serializer.serialize(fixture.topic("topic.v2"), goodV2));
+                }
+
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                List<String> rows = List.of();
+                while (rows.size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    rows = fixture.db.rows("SELECT metric_key, metric_value FROM ml_monitoring.model_stats_daily");
+                }
+                assertThat(rows).as("the good events behind the poison arrive").containsExactly("accuracy|0.91", "psi_country|0.12");
+
+                Map<String, String> reasons = new TreeMap<>();
+                List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+                while (letters.size() < expected.size() && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    letters = fixture.deadLetters();
+                }
+                for (ConsumerRecord<byte[], byte[]> letter : letters) {
+                    String at = DeadLetter.header(letter.headers(), DeadLetter.SOURCE_TOPIC) + "/"
+                            + DeadLetter.header(letter.headers(), DeadLetter.SOURCE_PARTITION) + "/"
+                            + DeadLetter.header(letter.headers(), DeadLetter.SOURCE_OFFSET);
+                    assertThat(reasons.put(at, DeadLetter.header(letter.headers(), DeadLetter.REASON)))
+                            .as("one dead letter for %s", at).isNull();
+                    if (Reasons.INVALID_FIELD.equals(DeadLetter.header(letter.headers(), DeadLetter.REASON))) {
+                        assertThat(letter.value()).as("too large for the dead-letter topic: no payload").isNull();
+                        assertThat(Integer.parseInt(DeadLetter.header(letter.headers(), DeadLetter.PAYLOAD_DROPPED)))
+                                .isGreaterThan(30_000);
+                    } else {
+                        assertThat(letter.value()).isNotNull();
+                    }
+                }
+                assertThat(reasons).isEqualTo(expected);
+
+                assertThat(pipeline.isAlive()).isTrue();
+                assertThat(sink.isAlive()).isTrue();
+                assertThat(get(pipelinePort, "/health")).startsWith("UP RUNNING");
+                assertThat(get(sinkPort, "/health")).startsWith("UP RUNNING");
+                assertThat(log("pipeline") + log("sink")).doesNotContain("OutOfMemoryError").doesNotContain("replacing it");
+            } finally {
+                pipeline.destroy();
+                sink.destroy();
+                pipeline.waitFor(60, TimeUnit.SECONDS);
+                sink.waitFor(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The Confluent header with a real schema id, then a string length of 1.5 billion, then three bytes. */
+    private static byte[] thirteenBytes(int schemaId) {
+        byte[] poison = {0, 0, 0, 0, 0, (byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, 0x0b, 'a', 'b', 'c'};
+        WireFormat.writeHeader(poison, schemaId);
+        return poison;
+    }
+
+    private static byte[] framed(int schemaId) {
+        byte[] message = {0, 0, 0, 0, 0, 2, 'x'};
+        WireFormat.writeHeader(message, schemaId);
+        return message;
+    }
+
+    private static RecordMetadata send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value)
+            throws Exception {
+        return producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)).get();
+    }
+
+    private static void expect(Map<String, String> expected, RecordMetadata at, String reason) {
+        expected.put(at.topic() + "/" + at.partition() + "/" + at.offset(), reason);
+    }
+
+    private static Process start(String component, Path config, int port) throws IOException {
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                "-XX:+UseSerialGC", "-jar", "target/statbridge.jar", component, "--config", config.toString(), "--metrics-port",
+                Integer.toString(port)).redirectErrorStream(true).redirectOutput(Path.of("target", "hostile-" + component + ".log").toFile())
+                .start();
+    }
+
+    private static String log(String component) throws IOException {
+        return Files.readString(Path.of("target", "hostile-" + component + ".log"));
+    }
+
+    private void awaitHealth(int port, String expected, Process process) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        String health = "";
+        while (!health.startsWith(expected)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("health on port " + port + " is '" + health + "', not " + expected);
+            }
+            Thread.sleep(250);
+            try {
+                health = get(port, "/health");
+            } catch (IOException notYet) {
+                health = "";
+            }
+        }
+    }
+
+    private String get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
