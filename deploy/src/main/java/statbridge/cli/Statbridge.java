@@ -43,6 +43,20 @@ public final class Statbridge implements Runnable {
     }
 
     public static void main(String[] args) {
+        Thread.setDefaultUncaughtExceptionHandler(Statbridge::threadDied);
         System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * A thread that dies of an {@link Error} (out of memory, a stack overflow) may have been the one
+     * doing the work, or one a Kafka client needs: the process stops at once with a non-zero code,
+     * so its supervisor restarts it, rather than go on looking alive and doing nothing.
+     */
+    private static void threadDied(Thread thread, Throwable error) {
+        org.slf4j.LoggerFactory.getLogger(Statbridge.class).error("thread {} died", thread.getName(), error);
+        if (error instanceof Error) {
+            System.err.println("statbridge: thread " + thread.getName() + " died of " + error + "; exiting");
+            Runtime.getRuntime().halt(ExitCodes.PROBLEM);
+        }
     }
 }

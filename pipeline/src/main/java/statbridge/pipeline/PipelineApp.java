@@ -13,6 +13,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.config.Secrets;
+import statbridge.pipeline.topology.RecordLimits;
 import statbridge.pipeline.topology.UpcastTopology;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
@@ -61,7 +62,8 @@ public final class PipelineApp implements Component {
         registry = SchemaRegistryClients.create(config.registry());
         Properties properties = new Properties();
         properties.putAll(config.streams());
-        streams = new KafkaStreams(UpcastTopology.build(config, registry, metrics), properties);
+        RecordLimits limits = RecordLimits.read(config.streams(), config.v2Topic(), config.businessTopic(), config.dlqTopic());
+        streams = new KafkaStreams(UpcastTopology.build(config, registry, metrics, limits), properties);
         streams.setUncaughtExceptionHandler(error -> {
             if (error instanceof Error) {
                 // Out of memory, a stack overflow: nothing says a new thread would fare better. Stop, so the

@@ -13,10 +13,13 @@ import statbridge.deadletter.Reasons;
 
 /**
  * Kafka Streams' {@code production.exception.handler} for the pipeline. A record its topic
- * refuses as too large — most often a dead letter, which is the original value plus headers —
- * becomes a dead letter without the payload: the reason, the source coordinates and the size, so
- * the stream goes on and nothing disappears unexplained. Every other send failure fails the task
- * (the transaction aborts and is retried), as Kafka Streams does by default.
+ * refuses as too large becomes a dead letter without the payload: the reason, the source
+ * coordinates and the size. Every other send failure fails the task (the transaction aborts and
+ * is retried), as Kafka Streams does by default.
+ *
+ * <p>Under {@code exactly_once_v2} a refused send has already doomed the transaction, so there the
+ * upcast processor measures each record against {@code RecordLimits} before it forwards it, and
+ * this handler only serves a pipeline run at least once ({@code pipeline.streams.processing.guarantee}).
  */
 public final class DeadLetterProductionExceptionHandler implements ProductionExceptionHandler {
 

@@ -3,6 +3,8 @@ package statbridge.pipeline.topology;
 import java.nio.charset.CharacterCodingException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -44,12 +46,14 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
     private final WireUpcaster wire;
     private final PipelineMetrics metrics;
     private final AtomicLong catalogVersion;
+    private final RecordLimits limits;
     private final RecordKeys keys = new RecordKeys();
     private ProcessorContext<Object, Object> context;
     private CatalogStoreView catalog;
 
     UpcastProcessor(SchemaRegistryClient registry, AvroSerializer<Object> serializer, String v2Topic, String businessTopic,
-            Upcaster upcaster, PipelineMetrics metrics, AtomicLong catalogVersion) {
+            Upcaster upcaster, PipelineMetrics metrics, AtomicLong catalogVersion, RecordLimits limits) {
+        this.limits = limits;
         this.deserializer = new AvroDeserializer<>(registry, false, Map.of(AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ModelStat.class));
         this.serializer = serializer;
         this.v2Topic = v2Topic;
@@ -72,9 +76,7 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
     public void process(Record<byte[], byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
         if (wire.upcast(record.key(), record.value(), catalog::entryOrNull)) {
-            context.forward(record.withValue((Object) wire.stat()), UpcastTopology.V2_SINK);
-            context.forward(record.withValue((Object) wire.business()), UpcastTopology.BUSINESS_SINK);
-            metrics.upcast();
+            emit(record, wire.stat(), wire.business());
             return;
         }
         if (record.value() == null) {
@@ -104,20 +106,45 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
                         record.timestamp()), UpcastTopology.CATALOG_SINK);
                 metrics.inferred();
             }
-            context.forward(record.withValue((Object) serializer.serialize(v2Topic, upcast.stat())), UpcastTopology.V2_SINK);
-            context.forward(record.withValue((Object) serializer.serialize(businessTopic, upcast.business())),
-                    UpcastTopology.BUSINESS_SINK);
-            metrics.upcast();
+            emit(record, serializer.serialize(v2Topic, upcast.stat()), serializer.serialize(businessTopic, upcast.business()));
         } else if (result instanceof UpcastResult.Rejected rejected) {
             deadLetter(record, rejected.reason(), rejected.message());
         }
     }
 
+    /** Forwards both upcast events, or, when either is larger than its topic accepts, dead-letters the source. */
+    private void emit(Record<byte[], byte[]> record, byte[] stat, byte[] business) {
+        long statSize = RecordLimits.size(record.key(), stat, record.headers());
+        long businessSize = RecordLimits.size(record.key(), business, record.headers());
+        if (statSize > limits.v2() || businessSize > limits.business()) {
+            deadLetter(record, Reasons.RECORD_TOO_LARGE, "its upcast events take " + statSize + " and " + businessSize
+                    + " bytes; " + v2Topic + " accepts " + limits.v2() + " and " + businessTopic + " " + limits.business());
+            return;
+        }
+        context.forward(record.withValue((Object) stat), UpcastTopology.V2_SINK);
+        context.forward(record.withValue((Object) business), UpcastTopology.BUSINESS_SINK);
+        metrics.upcast();
+    }
+
+    /**
+     * Forwards the original bytes with the reason; a dead letter larger than the dead-letter topic
+     * accepts goes without its payload (the source coordinates say where it is).
+     */
     private void deadLetter(Record<byte[], byte[]> record, String reason, String message) {
         RecordMetadata source = context.recordMetadata().orElseThrow();
-        context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(),
-                DeadLetter.headers(record.headers(), "pipeline", reason, message, source.topic(), source.partition(),
-                        source.offset())), UpcastTopology.DLQ_SINK);
+        Headers headers = DeadLetter.headers(record.headers(), "pipeline", reason, message, source.topic(), source.partition(),
+                source.offset());
+        long size = RecordLimits.size(record.key(), record.value(), headers);
+        if (size > limits.deadLetters()) {
+            ProducerRecord<byte[], byte[]> bare = DeadLetter.withoutPayload("", record.key(), record.value(), record.timestamp(),
+                    "pipeline", reason, message + "; the dead letter (" + size + " bytes) is larger than the dead-letter topic accepts ("
+                            + limits.deadLetters() + "), so its payload was dropped", source.topic(), source.partition(),
+                    source.offset());
+            context.forward(new Record<Object, Object>(bare.key(), null, record.timestamp(), bare.headers()), UpcastTopology.DLQ_SINK);
+        } else {
+            context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(), headers),
+                    UpcastTopology.DLQ_SINK);
+        }
         metrics.deadLettered(reason);
     }
 }

@@ -40,8 +40,14 @@ public final class UpcastTopology {
     private UpcastTopology() {
     }
 
-    /** Builds the topology over {@code registry}; metrics go to {@code metrics}. */
+    /** Builds the topology over {@code registry} with no limit on record sizes; metrics go to {@code metrics}. */
     public static Topology build(PipelineConfig config, SchemaRegistryClient registry, PipelineMetrics metrics) {
+        return build(config, registry, metrics, RecordLimits.unlimited());
+    }
+
+    /** Builds the topology over {@code registry}; records larger than {@code limits} are dead-lettered. */
+    public static Topology build(PipelineConfig config, SchemaRegistryClient registry, PipelineMetrics metrics,
+            RecordLimits limits) {
         Upcaster upcaster = new Upcaster(new StatValidator(config.limits()), config.unmappedPolicy(), config.inferenceRules());
         AvroSerializer<Object> valueSerializer = new AvroSerializer<>(registry, false, config.registry());
 
@@ -54,7 +60,7 @@ public final class UpcastTopology {
                 "catalog-updater", () -> new CatalogStoreUpdater(metrics, catalogVersion));
         topology.addSource("v1-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.v1Topic());
         topology.addProcessor("upcast", () -> new UpcastProcessor(registry, valueSerializer, config.v2Topic(),
-                config.businessTopic(), upcaster, metrics, catalogVersion), "v1-source");
+                config.businessTopic(), upcaster, metrics, catalogVersion, limits), "v1-source");
         // The processor writes the v2 messages itself (most of them byte for byte, see WireUpcaster).
         topology.addSink(V2_SINK, config.v2Topic(), new ByteArraySerializer(), new ByteArraySerializer(), "upcast");
         topology.addSink(BUSINESS_SINK, config.businessTopic(), new ByteArraySerializer(), new ByteArraySerializer(), "upcast");

@@ -66,6 +66,10 @@ class UpcastTopologyTest {
     }
 
     private void start(String policy, SchemaRegistryClient topologyRegistry) {
+        start(policy, topologyRegistry, RecordLimits.unlimited());
+    }
+
+    private void start(String policy, SchemaRegistryClient topologyRegistry, RecordLimits limits) {
         Map<String, String> settings = new HashMap<>(Map.of("schema.registry.url", "mock://" + scope,
                 "pipeline.unmapped.policy", policy));
         PipelineConfig config = PipelineConfig.from(Configuration.load(null, Map.of(), settings));
@@ -74,7 +78,7 @@ class UpcastTopologyTest {
         properties.put("application.id", "upcast-test");
         properties.put("bootstrap.servers", "unused:9092");
         properties.put("processing.guarantee", "exactly_once_v2");
-        driver = new TopologyTestDriver(UpcastTopology.build(config, topologyRegistry, metrics), properties);
+        driver = new TopologyTestDriver(UpcastTopology.build(config, topologyRegistry, metrics, limits), properties);
         v1Topic = driver.createInputTopic("model-stats.v1", new ByteArraySerializer(), new ByteArraySerializer());
         catalogIn = driver.createInputTopic("metric-catalog", new StringSerializer(), new ByteArraySerializer());
         v2Topic = driver.createOutputTopic("model-stats.v2", new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -144,6 +148,37 @@ class UpcastTopologyTest {
         assertThat(header(dead, DeadLetter.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(dlqTopic.isEmpty()).isTrue();
         assertThat(v2Out()).containsExactly(v2(good, MetricType.ONLINE, "accuracy"));
+    }
+
+    @Test
+    void aDeadLetterLargerThanTheDeadLetterTopicAcceptsGoesWithoutItsPayload() {
+        start("INFER", registry, new RecordLimits(10_000, 10_000, 3_000));
+        ModelStat tooLong = Stats.v1("m".repeat(2_500), "v4", java.time.LocalDate.of(2025, 4, 26), "ALL", "accuracy", 0.5, null);
+        byte[] value = bytes(tooLong);
+        v1Topic.pipeInput(new TestRecord<>(key(tooLong).getBytes(StandardCharsets.UTF_8), value, T0));
+
+        TestRecord<byte[], byte[]> dead = dlqTopic.readRecord();
+        assertThat(dead.value()).isNull();
+        assertThat(dead.key()).as("a key over 1 KB is dropped too").isNull();
+        assertThat(header(dead, DeadLetter.REASON)).isEqualTo(Reasons.INVALID_FIELD);
+        assertThat(header(dead, DeadLetter.PAYLOAD_DROPPED)).isEqualTo(Integer.toString(value.length));
+        assertThat(header(dead, DeadLetter.MESSAGE)).contains("model_name is 2500 characters long")
+                .contains("is larger than the dead-letter topic accepts (3000), so its payload was dropped");
+        assertThat(header(dead, DeadLetter.SOURCE_OFFSET)).isEqualTo("0");
+    }
+
+    @Test
+    void anUpcastLargerThanItsTopicAcceptsIsDeadLetteredWholeInsteadOfHalfWritten() {
+        start("INFER", registry, new RecordLimits(150, 10_000, 10_000));
+        ModelStat event = v1("accuracy", 0.5, 3.0);
+        send(event, T0);
+
+        TestRecord<byte[], byte[]> dead = dlqTopic.readRecord();
+        assertThat(header(dead, DeadLetter.REASON)).isEqualTo(Reasons.RECORD_TOO_LARGE);
+        assertThat(header(dead, DeadLetter.MESSAGE)).contains("model-stats.v2 accepts 150");
+        assertThat(dead.value()).isEqualTo(bytes(event));
+        assertThat(v2Topic.isEmpty()).isTrue();
+        assertThat(businessTopic.isEmpty()).isTrue();
     }
 
     @Test
