@@ -47,10 +47,7 @@ final class ConfigCommand implements Runnable {
         public Integer call() {
             var config = connection.resolve();
             for (var setting : ConfigReference.settings()) {
-                String value = config.get(setting);
-                if (statbridge.config.Secrets.isSecret(setting.key()) && value != null) {
-                    value = "[hidden]";
-                }
+                String value = statbridge.config.Secrets.visible(setting.key(), config.get(setting));
                 spec.commandLine().getOut().printf("%-36s %-40s (%s)%n", setting.key(), value, config.origin(setting));
             }
             config.describe().forEach((key, value) -> {

@@ -17,6 +17,7 @@ public final class ConfigReference {
         List<Setting> all = new ArrayList<>(CommonSettings.all());
         all.addAll(PipelineSettings.all());
         all.addAll(statbridge.sink.SinkSettings.all());
+        all.addAll(statbridge.operations.OperationsSettings.all());
         return all;
     }
 

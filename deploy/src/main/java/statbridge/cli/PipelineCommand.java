@@ -7,6 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import statbridge.operations.ComponentRunner;
 import statbridge.operations.OperationsServer;
+import statbridge.operations.OperationsSettings;
 import statbridge.pipeline.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 
@@ -30,7 +31,9 @@ final class PipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = OperationsServer.newRegistry();
-        PipelineApp app = new PipelineApp(PipelineConfig.from(connection.resolve()), registry);
-        return ComponentRunner.run(app, registry, metricsPort) ? ExitCodes.OK : ExitCodes.PROBLEM;
+        statbridge.config.Configuration configuration = connection.resolve();
+        PipelineApp app = new PipelineApp(PipelineConfig.from(configuration), registry);
+        return ComponentRunner.run(app, registry, configuration.get(OperationsSettings.BIND_ADDRESS), metricsPort)
+                ? ExitCodes.OK : ExitCodes.PROBLEM;
     }
 }

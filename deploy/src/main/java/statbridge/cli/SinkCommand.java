@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import statbridge.operations.ComponentRunner;
 import statbridge.operations.OperationsServer;
+import statbridge.operations.OperationsSettings;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkConfig;
 import statbridge.sink.SinkSettings;
@@ -48,6 +49,7 @@ final class SinkCommand implements Callable<Integer> {
             configuration = configuration.with(Map.of(SinkSettings.ACCEPT_DATA_LOSS.key(), String.join(",", accepted)));
         }
         SinkApp app = new SinkApp(SinkConfig.from(configuration), registry);
-        return ComponentRunner.run(app, registry, metricsPort) ? ExitCodes.OK : ExitCodes.PROBLEM;
+        return ComponentRunner.run(app, registry, configuration.get(OperationsSettings.BIND_ADDRESS), metricsPort)
+                ? ExitCodes.OK : ExitCodes.PROBLEM;
     }
 }

@@ -12,7 +12,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import statbridge.embedded.EmbeddedStack;
 import statbridge.operations.OperationsServer;
-import statbridge.runtime.Component;
 
 /** {@code statbridge up}: the whole stack embedded on this machine, until interrupted. */
 @Command(name = "up", mixinStandardHelpOptions = true,
@@ -20,7 +19,9 @@ import statbridge.runtime.Component;
                 + "registry speaking the Confluent REST API, a real PostgreSQL, the pipeline and the sink; data is kept in "
                 + "--data-dir, so a restart keeps it. Prints one line READY kafka=HOST:PORT registry=URL jdbc=URL once "
                 + "everything accepts work, and runs until Ctrl-C or SIGTERM. Other statbridge commands on this machine find it "
-                + "without flags.")
+                + "without flags. It is for one machine: every service listens on 127.0.0.1, the registry keeps no replicas and "
+                + "has no authentication; in production, run 'statbridge pipeline' and 'statbridge sink' against your own "
+                + "Kafka, schema registry and PostgreSQL.")
 final class UpCommand implements Callable<Integer> {
 
     @Mixin
@@ -44,6 +45,10 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "9400", description = "Port for /metrics and /health; -1 turns it off (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
+    @Option(names = "--registry-read-only", description = "Once the contract's schemas are registered, the embedded registry "
+            + "serves reads only: a producer can no longer register a schema of its own (auto.register.schemas).")
+    boolean registryReadOnly;
+
     @Spec
     CommandSpec spec;
 
@@ -56,7 +61,7 @@ final class UpCommand implements Callable<Integer> {
         EmbeddedStack stack = EmbeddedStack.start(data, kafkaPort, registryPort, pgPort, infraOnly,
                 connection.resolveWithoutLocalEndpoints(), registry, spec.commandLine().getErr());
         OperationsServer operations = metricsPort < 0 ? null : OperationsServer.start("127.0.0.1", metricsPort, registry,
-                () -> Component.Health.up("READY"));
+                stack::liveness, stack::health);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
             if (operations != null) {
@@ -74,6 +79,9 @@ final class UpCommand implements Callable<Integer> {
             }
             spec.commandLine().getErr().flush();
         });
+        if (registryReadOnly) {
+            stack.registryReadOnly();
+        }
         EmbeddedStack.Endpoints endpoints = stack.endpoints();
         out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
         out.flush();

@@ -28,6 +28,7 @@ import statbridge.registry.SchemaRegistryClients;
 import statbridge.registry.SchemaRegistryStore;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.SubjectNames;
+import statbridge.runtime.Component;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkConfig;
 import statbridge.topics.TopicCreator;
@@ -49,11 +50,13 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
+    private final Map<String, Component> components = new java.util.LinkedHashMap<>();
     private Endpoints endpoints;
     private Configuration configuration;
 
     private EmbeddedPostgres postgres;
     private Path dataDir;
+    private SchemaRegistryServer registryServer;
 
     private EmbeddedStack() {
     }
@@ -105,6 +108,7 @@ public final class EmbeddedStack implements AutoCloseable {
         SchemaRegistryServer registry = SchemaRegistryServer.start("127.0.0.1", freeFrom(registryPort),
                 SchemaRegistryStore.persistent(dataDir.resolve("registry").resolve("schemas.jsonl")), null);
         parts.add(registry);
+        registryServer = registry;
         log.println("starting PostgreSQL ...");
         log.flush();
         EmbeddedPostgres postgres = postgresBuilder(dataDir).setPort(freeFrom(postgresPort)).start();
@@ -130,9 +134,11 @@ public final class EmbeddedStack implements AutoCloseable {
             log.flush();
             SinkApp sink = new SinkApp(SinkConfig.from(configuration), metrics);
             parts.add(sink);
+            components.put("sink", sink);
             sink.start();
             PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), metrics);
             parts.add(pipeline);
+            components.put("pipeline", pipeline);
             pipeline.start();
             if (!pipeline.awaitRunning(Duration.ofMinutes(2)) || !sink.awaitAssignment(Duration.ofMinutes(2))) {
                 throw new IllegalStateException("the pipeline or the sink did not start: pipeline " + pipeline.health()
@@ -176,6 +182,44 @@ public final class EmbeddedStack implements AutoCloseable {
                 StandardCharsets.UTF_8)) {
             return CatalogFile.read(reader, "metric-catalog.csv", CatalogEntry.Origin.SEED);
         }
+    }
+
+    /**
+     * Ready when every part is: PostgreSQL accepts a connection, and the pipeline and the sink (when
+     * this stack runs them) are ready; otherwise down, naming each part that is not.
+     */
+    public Component.Health health() {
+        List<String> down = new ArrayList<>();
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(endpoints.jdbc())) {
+            if (!connection.isValid(1)) {
+                down.add("postgres: not answering");
+            }
+        } catch (java.sql.SQLException e) {
+            down.add("postgres: " + e.getMessage());
+        }
+        components.forEach((name, component) -> {
+            Component.Health health = component.health();
+            if (!health.up()) {
+                down.add(name + ": " + health.detail());
+            }
+        });
+        return down.isEmpty() ? Component.Health.up("READY") : Component.Health.down(String.join("; ", down));
+    }
+
+    /** Alive unless a part stopped for good. */
+    public Component.Health liveness() {
+        List<String> failed = new ArrayList<>();
+        components.forEach((name, component) -> {
+            if (component.failed()) {
+                failed.add(name + ": " + component.health().detail());
+            }
+        });
+        return failed.isEmpty() ? Component.Health.up("ALIVE") : Component.Health.down("FAILED " + String.join("; ", failed));
+    }
+
+    /** From now on the embedded registry serves the schemas it holds and registers no more. */
+    public void registryReadOnly() {
+        registryServer.readOnly(true);
     }
 
     public Endpoints endpoints() {

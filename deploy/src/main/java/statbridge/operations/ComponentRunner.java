@@ -6,7 +6,8 @@ import statbridge.runtime.Component;
 
 /**
  * Runs a component in the foreground the way every statbridge command does: metrics and health on
- * an HTTP port (unless the port is negative), a clean stop on SIGTERM or Ctrl-C.
+ * an HTTP port (unless the port is negative) at {@link OperationsSettings#BIND_ADDRESS}, a clean stop
+ * on SIGTERM or Ctrl-C.
  */
 public final class ComponentRunner {
 
@@ -18,10 +19,10 @@ public final class ComponentRunner {
      *
      * @return true when it stopped cleanly, false when it failed
      */
-    public static boolean run(Component component, PrometheusMeterRegistry registry, int metricsPort) throws IOException,
-            InterruptedException {
+    public static boolean run(Component component, PrometheusMeterRegistry registry, String bindAddress, int metricsPort)
+            throws IOException, InterruptedException {
         OperationsServer operations = metricsPort < 0 ? null
-                : OperationsServer.start("0.0.0.0", metricsPort, registry, component::health);
+                : OperationsServer.start(bindAddress, metricsPort, registry, component);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             component.close();
             if (operations != null) {

@@ -153,7 +153,7 @@ public final class PipelineApp implements Component {
 
     private Map<String, Object> visibleSettings() {
         Map<String, Object> shown = new java.util.TreeMap<>();
-        config.streams().forEach((key, value) -> shown.put(key, Secrets.isSecret(key) ? "[hidden]" : value));
+        config.streams().forEach((key, value) -> shown.put(key, Secrets.visible(key, value)));
         return shown;
     }
 }

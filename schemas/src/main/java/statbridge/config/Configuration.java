@@ -208,7 +208,7 @@ public final class Configuration {
     /** Every explicitly set key and value, secrets masked, for logs and {@code --help} diagnostics. */
     public Map<String, String> describe() {
         Map<String, String> shown = new TreeMap<>();
-        values.forEach((key, value) -> shown.put(key, Secrets.isSecret(key) ? "[hidden]" : value));
+        values.forEach((key, value) -> shown.put(key, Secrets.visible(key, value)));
         return shown;
     }
 }

@@ -124,7 +124,7 @@ public record RegistryClientConfig(
 
     @Override
     public String toString() {
-        return "RegistryClientConfig[urls=" + urls + ", basicAuth=" + (basicAuthUserInfo == null ? "none" : "[hidden]")
+        return "RegistryClientConfig[urls=" + statbridge.config.Secrets.redact(urls.toString()) + ", basicAuth=" + (basicAuthUserInfo == null ? "none" : "[hidden]")
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
                 + ", maxRetries=" + maxRetries + ", tls=" + (tls == null ? "default" : tls) + "]";
     }

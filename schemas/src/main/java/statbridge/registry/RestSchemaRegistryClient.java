@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
+import statbridge.config.Secrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,10 +196,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                         throw answer;
                     }
                     last = answer;
-                    LOG.debug("registry {} answered {} to {} {}; trying the next", base, status, method, path);
+                    LOG.debug("registry {} answered {} to {} {}; trying the next", Secrets.redact(base), status, method, path);
                 } catch (IOException e) {
                     last = e;
-                    LOG.debug("registry {} unreachable for {} {}: {}", base, method, path, e.toString());
+                    LOG.debug("registry {} unreachable for {} {}: {}", Secrets.redact(base), method, path, e.toString());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new RegistryUnavailableException("interrupted while calling the schema registry", e);
@@ -210,7 +211,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             }
         }
         throw new RegistryUnavailableException("no schema registry answered " + method + " " + path + " at "
-                + urls + " after " + (config.maxRetries() + 1) + " round(s); last error: " + last, last);
+                + Secrets.redact(urls.toString()) + " after " + (config.maxRetries() + 1) + " round(s); last error: " + last, last);
     }
 
     private HttpRequest request(String method, String base, String path, JsonNode body) {

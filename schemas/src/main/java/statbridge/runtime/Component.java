@@ -24,7 +24,16 @@ public interface Component extends AutoCloseable {
     /** Blocks until the component has stopped, closed or failed for good. */
     void awaitStopped() throws InterruptedException;
 
+    /** Readiness: up while the component and the services it depends on answer, else down with the reason. */
     Health health();
+
+    /**
+     * Liveness: up while the component does its work or waits for a dependency to come back; down
+     * only when it stopped for good, which a restart may cure.
+     */
+    default Health liveness() {
+        return failed() ? Health.down("FAILED: " + health().detail()) : Health.up("ALIVE");
+    }
 
     /** True when the component stopped because of a failure rather than a close. */
     boolean failed();

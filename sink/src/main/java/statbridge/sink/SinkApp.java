@@ -35,6 +35,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.catalog.TypeKey;
+import statbridge.config.Secrets;
 import statbridge.contract.RecordKeys;
 import statbridge.contract.StatValidator;
 import statbridge.deadletter.DeadLetter;
@@ -171,6 +172,9 @@ public final class SinkApp implements Component {
                 metrics.graceSwitchRefused();
             }
         }, GRACE_CHECK_INTERVAL, GRACE_WARN_INTERVAL);
+        LOG.info("starting the sink: group {}, {} and {} into PostgreSQL at {}, schemas from {}, dead letters to {}",
+                config.groupId(), config.v2Topic(), config.businessTopic(), Secrets.redact(config.database().jdbcUrl()),
+                Secrets.redact(String.valueOf(config.registry().get("schema.registry.url"))), config.dlqTopic());
         loop = new Thread(this::run, "statbridge-sink");
         loop.start();
     }
@@ -228,7 +232,6 @@ public final class SinkApp implements Component {
                 return null;
             });
             kafka.subscribe(List.of(config.v2Topic(), config.businessTopic()), new Rebalance());
-            state = State.RUNNING;
             long batchStarted = -1;
             while (running) {
                 settlePartitions();
@@ -337,15 +340,17 @@ public final class SinkApp implements Component {
                 outboxToRecover = false;
             }
             seekBackoff = 250;
-            if (state == State.RETRYING && buffer.isEmpty()) {
-                LOG.info("consuming again after the failure: {}", stateDetail);
+            if (state == State.STARTING || (state == State.RETRYING && buffer.isEmpty())) {
+                if (state == State.RETRYING) {
+                    LOG.info("consuming again after the failure: {}", stateDetail);
+                }
                 state = State.RUNNING;
                 stateDetail = "";
             }
         } catch (SQLException | KafkaException | FlywayException e) {
             metrics.retried();
             state = State.RETRYING;
-            stateDetail = "cannot resume the assigned partitions: " + e;
+            stateDetail = "cannot resume the assigned partitions (PostgreSQL at " + Secrets.redact(config.database().jdbcUrl()) + "): " + e;
             LOG.warn("cannot resume the assigned partitions yet, retrying in {} ms: {}", seekBackoff, e.toString());
             nextSeekAttempt = System.nanoTime() + seekBackoff * 1_000_000;
             seekBackoff = Math.min(seekBackoff * 2, config.retryMaxBackoffMs());
@@ -417,7 +422,8 @@ public final class SinkApp implements Component {
                     LOG.warn("cannot write a batch of {} record(s), retrying with backoff: {}", buffer.size(), e.toString());
                 }
                 state = State.RETRYING;
-                stateDetail = e.toString();
+                stateDetail = e instanceof SQLException ? "cannot write to PostgreSQL at "
+                        + Secrets.redact(config.database().jdbcUrl()) + ": " + e : e.toString();
                 applyPauses(true);
                 pollFor(backoff);
                 backoff = Math.min(backoff * 2, config.retryMaxBackoffMs());

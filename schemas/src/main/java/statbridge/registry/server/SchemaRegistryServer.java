@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.security.MessageDigest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,22 +37,37 @@ import statbridge.registry.SchemaRegistryStore;
  * {@code GET|DELETE /subjects/{s}/versions/{v}}, {@code GET /subjects/{s}/versions/{v}/schema},
  * {@code POST /compatibility/subjects/{s}/versions[/{v}]}, {@code GET|PUT /config},
  * {@code GET|PUT|DELETE /config/{s}}, {@code GET /mode}.
+ *
+ * <p>It is for one machine: it keeps no replicas, bodies are capped at {@link #MAX_REQUEST_BYTES}
+ * (413 beyond), basic-auth credentials are compared in constant time, and {@link #readOnly} turns
+ * registrations, deletions and configuration changes away (422, error code 42205).
  */
 public final class SchemaRegistryServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Largest request body accepted; a schema is a few kilobytes. */
+    public static final int MAX_REQUEST_BYTES = 1 << 20;
+    /** Confluent's error code for a write to a registry (or subject) in read-only mode. */
+    public static final int READ_ONLY_MODE = 42205;
+
+    static {
+        // The JDK server's own limits, read once when it is first used: a client that trickles a request is cut off.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
+    }
 
     private final SchemaRegistryStore store;
     private final HttpServer http;
     private final ExecutorService executor;
-    private final String expectedAuthorization;
+    private final byte[] expectedAuthorization;
+    private volatile boolean readOnly;
 
     private SchemaRegistryServer(SchemaRegistryStore store, HttpServer http, ExecutorService executor, String auth) {
         this.store = store;
         this.http = http;
         this.executor = executor;
-        this.expectedAuthorization = auth;
+        this.expectedAuthorization = auth == null ? null : auth.getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -106,9 +122,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
             int status = 200;
             JsonNode answer;
             try {
-                if (expectedAuthorization != null
-                        && !expectedAuthorization.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                if (expectedAuthorization != null && !authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
                     throw new RegistryException(401, RegistryException.UNAUTHORIZED, "Unauthorized");
+                }
+                if (readOnly && changes(exchange)) {
+                    throw new RegistryException(422, READ_ONLY_MODE, "this registry is read-only: it serves the schemas it "
+                            + "holds and registers no more");
                 }
                 answer = route(exchange);
             } catch (RegistryException e) {
@@ -129,6 +148,25 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 out.write(body);
             }
         }
+    }
+
+    /** Compares in constant time, so the time an answer takes says nothing about how much of a guess was right. */
+    private boolean authorized(String header) {
+        return header != null && MessageDigest.isEqual(expectedAuthorization, header.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether a request would change the registry: a registration, a deletion, a change of configuration. */
+    private static boolean changes(HttpExchange exchange) {
+        String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
+        String path = exchange.getRequestURI().getPath();
+        return method.equals("PUT") || method.equals("DELETE")
+                || (method.equals("POST") && path.startsWith("/subjects/") && path.matches("/subjects/[^/]+/versions/?"));
+    }
+
+    /** Serves reads only from now on (after the embedded stack has registered the contract's schemas, say). */
+    public void readOnly(boolean on) {
+        readOnly = on;
+        LOG.info("schema registry {} is {}", url(), on ? "read-only" : "read-write");
     }
 
     private JsonNode route(HttpExchange exchange) throws IOException {
@@ -253,7 +291,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
             }
             case "mode" -> {
                 if (method.equals("GET")) {
-                    return JSON.createObjectNode().put("mode", "READWRITE");
+                    return JSON.createObjectNode().put("mode", readOnly ? "READONLY" : "READWRITE");
                 }
             }
             default -> {
@@ -303,8 +341,15 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     private static JsonNode body(HttpExchange exchange) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > MAX_REQUEST_BYTES) {
+            throw tooLarge();
+        }
         try (InputStream in = exchange.getRequestBody()) {
-            byte[] bytes = in.readAllBytes();
+            byte[] bytes = in.readNBytes(MAX_REQUEST_BYTES + 1);
+            if (bytes.length > MAX_REQUEST_BYTES) {
+                throw tooLarge();
+            }
             if (bytes.length == 0) {
                 throw new RegistryException(422, RegistryException.INVALID_SCHEMA, "empty request body");
             }
@@ -314,6 +359,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 throw new RegistryException(400, 400, "Unrecognized request body: " + e.getMessage());
             }
         }
+    }
+
+    private static RegistryException tooLarge() {
+        return new RegistryException(413, 413, "the request body is larger than " + MAX_REQUEST_BYTES + " bytes");
     }
 
     private static int parseId(String text) {

@@ -23,7 +23,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, int p
 
     @Override
     public String toString() {
-        return "DatabaseConfig[" + jdbcUrl.replaceAll("password=[^&]*", "password=[hidden]") + ", user=" + user
+        return "DatabaseConfig[" + statbridge.config.Secrets.redact(jdbcUrl) + ", user=" + user
                 + ", pool=" + poolSize + "]";
     }
 }
