@@ -12,6 +12,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import statbridge.catalog.CatalogTopic;
 import statbridge.config.Secrets;
 import statbridge.pipeline.topology.RecordLimits;
 import statbridge.pipeline.topology.UpcastTopology;
@@ -58,6 +59,10 @@ public final class PipelineApp implements Component {
                     new TopicCreator.Spec(config.dlqTopic(), TopicCreator.KEEP_FOREVER),
                     new TopicCreator.Spec(config.catalogTopic(), TopicCreator.COMPACTED)),
                     config.topicPartitions(), config.topicReplicationFactor());
+        }
+        if (!new CatalogTopic(config.streams(), config.catalogTopic()).isCompacted()) {
+            throw new IllegalStateException("the catalog topic '" + config.catalogTopic() + "' is not compacted, so retention "
+                    + "would delete mappings and inference could give a known name another pair; set cleanup.policy=compact on it");
         }
         registry = SchemaRegistryClients.create(config.registry());
         Properties properties = new Properties();

@@ -46,7 +46,12 @@ import statbridge.registry.SchemaRegistryClients;
 import statbridge.runtime.Component;
 import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroWireFormatException;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.CatalogTopic;
+import statbridge.sink.catalog.CatalogDivergenceException;
 import statbridge.sink.catalog.CatalogMirror;
+import statbridge.sink.catalog.CatalogReconciliation;
+import statbridge.sink.catalog.CatalogTable;
 import statbridge.sink.db.Database;
 import statbridge.sink.deadletter.DeadLetterOutbox;
 import statbridge.sink.deadletter.DeadLetterSender;
@@ -103,6 +108,7 @@ public final class SinkApp implements Component {
     private volatile String stateDetail = "";
     private Database database;
     private Partitions partitions;
+    private BatchWriter writer;
     private LaneWriter lanes;
     private DualWriteSwitch dualWrite;
     private StatisticsKeeper statistics;
@@ -113,6 +119,7 @@ public final class SinkApp implements Component {
     private Thread loop;
     private KafkaConsumer<byte[], byte[]> consumer;
     private DeadLetterSender deadLetters;
+    private CatalogMirror catalog;
     private GracePeriodWatch graceWatch;
     private long nextSeekAttempt;
     private long seekBackoff = 250;
@@ -149,7 +156,8 @@ public final class SinkApp implements Component {
         running = true;
         database = Database.open(config.database(), "statbridge-sink");
         partitions = new Partitions(database.dataSource());
-        lanes = new LaneWriter(database.dataSource(), new BatchWriter(config.groupId()), config.writeLanes());
+        writer = new BatchWriter(config.groupId());
+        lanes = new LaneWriter(database.dataSource(), writer, config.writeLanes());
         dualWrite = new DualWriteSwitch(database.dataSource());
         statistics = new StatisticsKeeper(database.dataSource());
         registry = SchemaRegistryClients.create(config.registry());
@@ -225,6 +233,7 @@ public final class SinkApp implements Component {
                 KafkaClientMetrics clientMetrics = new KafkaClientMetrics(kafka)) {
             consumer = kafka;
             deadLetters = sender;
+            this.catalog = catalog;
             clientMetrics.bindTo(metrics.registry());
             // The database may be down: the catalog table is brought up to date with the first batch or idle turn.
             retryUntilDone("read the metric catalog", () -> {
@@ -315,7 +324,39 @@ public final class SinkApp implements Component {
         if (config.gracePeriodEnd() != null) {
             dualWrite.configureGracePeriod(config.gracePeriodEnd(), config.graceAction(), "sink configuration");
         }
+        reconcileCatalog();
         databasePrepared = true;
+    }
+
+    /**
+     * The catalog topic must be compacted and agree with the table; what the table has and the
+     * topic lost goes back to the topic. A disagreement stops the sink: writing on would rebuild
+     * legacy rows under the wrong names.
+     */
+    private void reconcileCatalog() throws SQLException {
+        CatalogTopic topic = new CatalogTopic(config.kafka(), config.catalogTopic());
+        if (!topic.isCompacted()) {
+            throw new CatalogDivergenceException("the catalog topic '" + config.catalogTopic() + "' is not compacted, so retention "
+                    + "would delete mappings; set cleanup.policy=compact on it, then restart the sink");
+        }
+        List<CatalogEntry> table;
+        try (Connection connection = database.dataSource().getConnection()) {
+            table = CatalogTable.all(connection);
+            connection.rollback();
+        }
+        CatalogReconciliation reconciliation = CatalogReconciliation.compare(topic.latest().values(), table);
+        if (!reconciliation.conflicts().isEmpty()) {
+            throw new CatalogDivergenceException("the catalog topic '" + config.catalogTopic() + "' and ml_monitoring.metric_catalog "
+                    + "disagree: " + String.join("; ", reconciliation.conflicts()) + ". The table is the durable copy: correct the "
+                    + "topic to match it, then restart the sink");
+        }
+        if (!reconciliation.restore().isEmpty()) {
+            topic.publish(reconciliation.restore());
+            catalog.catchUp();
+            LOG.warn("the catalog topic '{}' lacked {} entr(y/ies) that ml_monitoring.metric_catalog holds (was it deleted?); "
+                    + "published them again: {}", config.catalogTopic(), reconciliation.restore().size(),
+                    reconciliation.restore().stream().map(CatalogEntry::metricName).toList());
+        }
     }
 
     /**
@@ -347,7 +388,9 @@ public final class SinkApp implements Component {
                 state = State.RUNNING;
                 stateDetail = "";
             }
-        } catch (SQLException | KafkaException | FlywayException e) {
+        } catch (CatalogDivergenceException e) {
+            throw e;
+        } catch (SQLException | KafkaException | FlywayException | IllegalStateException e) {
             metrics.retried();
             state = State.RETRYING;
             stateDetail = "cannot resume the assigned partitions (PostgreSQL at " + Secrets.redact(config.database().jdbcUrl()) + "): " + e;
@@ -359,12 +402,12 @@ public final class SinkApp implements Component {
 
     /** Copies catalog entries the database does not have yet into ml_monitoring.metric_catalog. */
     private void copyCatalog(CatalogMirror catalog) throws SQLException {
-        List<statbridge.catalog.CatalogEntry> pending = catalog.pendingForDatabase();
+        List<CatalogEntry> pending = catalog.pendingForDatabase();
         if (pending.isEmpty()) {
             return;
         }
         try (Connection connection = database.dataSource().getConnection()) {
-            statbridge.sink.catalog.CatalogTable.insert(connection, pending);
+            CatalogTable.insert(connection, pending);
             connection.commit();
         }
         catalog.persisted(pending);
@@ -700,29 +743,30 @@ public final class SinkApp implements Component {
             consumer.seekToBeginning(newlyAssigned);
             nextSeekAttempt = 0;
             outboxToRecover = outboxToRecover || !newlyAssigned.isEmpty();
-            if (!partitionCountsChecked && !newlyAssigned.isEmpty()) {
-                partitionCountsChecked = true;
-                warnUnlessCoPartitioned();
+            if (!newlyAssigned.isEmpty()) {
+                lockByKey();
             }
         }
 
         /**
-         * A stat and its KPI meet in one legacy row, and the sink relies on their sharing a partition
-         * number (see {@link BatchWriter}); with different partition counts the same key hashes to
-         * different numbers.
+         * A stat and its KPI meet in one legacy row; its lock is chosen by key among the stats
+         * topic's partitions (see {@link BatchWriter#lockBuckets}), read again at every assignment
+         * since partitions may have been added.
          */
-        private void warnUnlessCoPartitioned() {
+        private void lockByKey() {
             try {
                 int stats = consumer.partitionsFor(config.v2Topic()).size();
                 int business = consumer.partitionsFor(config.businessTopic()).size();
-                if (stats != business) {
-                    LOG.warn("{} has {} partitions and {} has {}: a stat and its KPI may land in different partition numbers, "
-                            + "and two sink instances could then write the two halves of one legacy row at once, each without "
-                            + "the other's half. Give both topics the same number of partitions, or run one sink instance.",
+                writer.lockBuckets(stats);
+                if (stats != business && !partitionCountsChecked) {
+                    LOG.info("{} has {} partitions and {} has {}: a stat and its KPI may arrive in different partition numbers, "
+                            + "so sink instances may wait for each other's legacy-row locks now and then (rows stay exact). "
+                            + "Give both topics the same number of partitions to avoid it.",
                             config.v2Topic(), stats, config.businessTopic(), business);
                 }
+                partitionCountsChecked = true;
             } catch (RuntimeException e) {
-                LOG.debug("cannot compare the partition counts of the input topics: {}", e.toString());
+                LOG.warn("cannot read the partition counts of the input topics: {}", e.toString());
             }
         }
 
@@ -743,6 +787,8 @@ public final class SinkApp implements Component {
         while (true) {
             try {
                 return attempt.run();
+            } catch (CatalogDivergenceException e) {
+                throw e;
             } catch (Exception e) {
                 if (!running) {
                     return null;

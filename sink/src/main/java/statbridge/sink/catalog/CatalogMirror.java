@@ -84,18 +84,26 @@ public final class CatalogMirror implements AutoCloseable {
             if (record.key() == null || record.value() == null) {
                 continue;
             }
+            CatalogEntry entry;
             try {
-                CatalogEntry entry = CatalogEntryCodec.decode(record.value());
-                if (catalog.byName(entry.metricName()).isEmpty()) {
-                    catalog = catalog.with(entry);
-                    notInDatabase.put(entry.metricName(), entry);
-                }
-            } catch (CatalogConflictException e) {
-                LOG.warn("ignoring a catalog record that conflicts with the catalog: {}", e.getMessage());
+                entry = CatalogEntryCodec.decode(record.value());
             } catch (IllegalArgumentException e) {
                 LOG.warn("ignoring an unreadable catalog record for '{}': {}",
                         new String(record.key(), StandardCharsets.UTF_8), e.getMessage());
+                continue;
             }
+            if (catalog.byName(entry.metricName()).map(known -> known.typeKey().equals(entry.typeKey())).orElse(false)) {
+                continue;
+            }
+            try {
+                catalog = catalog.with(entry);
+            } catch (CatalogConflictException e) {
+                // The pipeline's store keeps the latest record of a name: from here on the two would map it differently.
+                throw new CatalogDivergenceException("the catalog topic '" + topic + "' changed a mapping at offset "
+                        + record.offset() + ": " + e.getMessage() + ". Mappings never change; restore the topic from "
+                        + "ml_monitoring.metric_catalog, then restart the sink");
+            }
+            notInDatabase.put(entry.metricName(), entry);
         }
     }
 

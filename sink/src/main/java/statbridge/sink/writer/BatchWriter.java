@@ -38,8 +38,8 @@ public final class BatchWriter {
     /** The first key of the legacy-row locks ("SbLg"), so that they stay apart from other advisory locks. */
     static final int LEGACY_LOCK_SPACE = 0x53624C67;
     /**
-     * Takes the legacy-row lock of each partition number, in the order given (ascending, so two
-     * batches never wait for each other in a cycle), until the transaction ends. See {@link #write}.
+     * Takes the legacy-row lock of each key bucket, in the order given (ascending, so two batches
+     * never wait for each other in a cycle), until the transaction ends. See {@link #write}.
      */
     static final String LOCK_LEGACY_ROWS = "SELECT pg_advisory_xact_lock(" + LEGACY_LOCK_SPACE + ", p) FROM unnest(?::int4[]) AS p";
     private static final String EVENT_TIME = "timestamptz 'epoch' + u.event_ms * interval '1 millisecond'";
@@ -167,9 +167,25 @@ public final class BatchWriter {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchWriter.class);
 
     private final String consumerGroup;
+    private volatile int lockBuckets;
 
     public BatchWriter(String consumerGroup) {
         this.consumerGroup = consumerGroup;
+    }
+
+    /**
+     * Locks legacy rows by the partition the Java partitioner gives each key among
+     * {@code partitions} (the input topics' partition count), not by the partition a record came
+     * from: a stat and its KPI then take the same lock even when a producer with another
+     * partitioner put them in different partitions, and instances holding disjoint partitions of
+     * Java producers' records still never wait for each other. Until it is set, the partition a
+     * record came from is used.
+     */
+    public void lockBuckets(int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("at least one partition, not " + partitions);
+        }
+        lockBuckets = partitions;
     }
 
     /**
@@ -360,8 +376,10 @@ public final class BatchWriter {
         return deleted;
     }
 
-    private static void lockLegacyRows(Connection connection, List<Fact> facts) throws SQLException {
-        Integer[] partitions = facts.stream().map(Fact::partition).distinct().sorted().toArray(Integer[]::new);
+    private void lockLegacyRows(Connection connection, List<Fact> facts) throws SQLException {
+        int buckets = lockBuckets;
+        Integer[] partitions = facts.stream().map(f -> buckets > 0 ? f.keyPartition(buckets) : f.partition()).distinct().sorted()
+                .toArray(Integer[]::new);
         if (partitions.length == 0) {
             return;
         }

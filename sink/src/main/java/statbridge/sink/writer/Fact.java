@@ -1,6 +1,9 @@
 package statbridge.sink.writer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
+import org.apache.kafka.common.utils.Utils;
+import statbridge.contract.StatKey;
 import statbridge.v2.MetricType;
 
 /**
@@ -24,6 +27,15 @@ public record Fact(Kind kind, String modelName, String modelVersion, LocalDate s
 
     public RowKey rowKey() {
         return new RowKey(modelName, modelVersion, statDate, sliceKey, metricType, metricKey);
+    }
+
+    /**
+     * The partition a Java producer's default partitioner gives this fact's key among
+     * {@code partitions}: the same for a stat and its KPI, whichever partition each arrived in.
+     */
+    public int keyPartition(int partitions) {
+        byte[] key = new StatKey(modelName, modelVersion, statDate, sliceKey).render().getBytes(StandardCharsets.UTF_8);
+        return Utils.toPositive(Utils.murmur2(key)) % partitions;
     }
 
     /** True when this fact was published after {@code other} (ties broken by offset: log order). */

@@ -47,8 +47,12 @@ class ConcurrentWritersIT {
     }
 
     private static Fact fact(Fact.Kind kind, double value, long time, long offset) {
+        return fact(kind, value, time, offset, 0);
+    }
+
+    private static Fact fact(Fact.Kind kind, double value, long time, long offset, int partition) {
         return new Fact(kind, "ChurnModel", "v2", DAY, "ALL", MetricType.BUSINESS, "churn_rate", value, time,
-                kind == Fact.Kind.STAT ? STATS : KPIS, 0, offset);
+                kind == Fact.Kind.STAT ? STATS : KPIS, partition, offset);
     }
 
     private static Batch batch(Fact fact, long expected) {
@@ -96,6 +100,31 @@ class ConcurrentWritersIT {
                 + "ml_monitoring.model_stats_daily_legacy_rebuilt) UNION ALL (SELECT %1$s FROM ml_monitoring.model_stats_daily_legacy_rebuilt "
                 + "EXCEPT SELECT %1$s FROM ml_monitoring.model_stats_daily_legacy)").formatted(columns)))
                 .as("legacy table against its rebuild").isEmpty();
+    }
+
+    @Test
+    void aStatAndItsKpiInDifferentPartitionsFromAnotherPartitionerStillReachTheLegacyRowTogether() throws Exception {
+        writer.lockBuckets(4);
+        write(batch(fact(Fact.Kind.STAT, 0.10, 1_000, 0, 0), -1));
+        write(batch(fact(Fact.Kind.BUSINESS, 10.0, 1_000, 0, 3), -1));
+
+        // The stat arrived in partition 0 and its KPI in partition 3 (a producer with another partitioner), each read by
+        // its own instance, both under way at once.
+        try (Connection analyst = db.connection(); Statement statement = analyst.createStatement()) {
+            statement.execute("SELECT 1 FROM ml_monitoring.model_stats_daily_legacy FOR UPDATE");
+            CompletableFuture<BatchResult> stat = CompletableFuture.supplyAsync(() -> unchecked(
+                    batch(fact(Fact.Kind.STAT, 0.20, 2_000, 1, 0), 1)));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waitingOnLocks() == 1);
+            CompletableFuture<BatchResult> kpi = CompletableFuture.supplyAsync(() -> unchecked(
+                    batch(fact(Fact.Kind.BUSINESS, 20.0, 2_000, 1, 3), 1)));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waitingOnLocks() == 2);
+            analyst.rollback();
+            stat.get();
+            kpi.get();
+        }
+
+        assertThat(db.legacy()).as("the legacy row holds both new halves")
+                .containsExactly("ChurnModel|v2|2025-05-03|ALL|churn_rate|0.2|20");
     }
 
     private BatchResult unchecked(Batch batch) {
