@@ -60,8 +60,13 @@ final class DlqCommand implements Runnable {
             Configuration config = connection.resolve();
             List<ConsumerRecord<byte[], byte[]>> shown = new ArrayList<>();
             Map<String, Integer> byReason = new java.util.TreeMap<>();
+            java.util.Set<String> replayed = new java.util.HashSet<>();
             long total = TopicReader.readAll(CommonSettings.kafkaClientConfig(config), config.get(CommonSettings.TOPIC_DLQ),
                     Duration.ofMinutes(2), record -> {
+                        if (DeadLetterReplayer.isMarker(record)) {
+                            replayed.add(DeadLetter.header(record.headers(), DeadLetter.REPLAYED));
+                            return;
+                        }
                         String why = String.valueOf(DeadLetter.header(record.headers(), DeadLetter.REASON));
                         if (reason == null || reason.equals(why)) {
                             byReason.merge(why, 1, Integer::sum);
@@ -74,7 +79,9 @@ final class DlqCommand implements Runnable {
                 AvroDeserializer<GenericRecord> reader = new AvroDeserializer<>(registry, false, Map.of());
                 for (ConsumerRecord<byte[], byte[]> record : shown) {
                     out.printf(Locale.ROOT, "%s/%d@%d  %s  %s%n", record.topic(), record.partition(), record.offset(),
-                            DeadLetter.header(record.headers(), DeadLetter.REASON), Instant.ofEpochMilli(record.timestamp()));
+                            DeadLetter.header(record.headers(), DeadLetter.REASON), Instant.ofEpochMilli(record.timestamp())
+                                    + (replayed.contains(record.topic() + "/" + record.partition() + "/" + record.offset())
+                                            ? "  (replayed)" : ""));
                     out.println("  from:    " + DeadLetter.header(record.headers(), DeadLetter.SOURCE_TOPIC) + "/"
                             + DeadLetter.header(record.headers(), DeadLetter.SOURCE_PARTITION) + "@"
                             + DeadLetter.header(record.headers(), DeadLetter.SOURCE_OFFSET) + " ("
@@ -84,8 +91,9 @@ final class DlqCommand implements Runnable {
                     out.println("  payload: " + render(reader, record));
                 }
             }
-            out.printf(Locale.ROOT, "%,d dead letter(s) in %s%s; %s%n", byReason.values().stream().mapToInt(Integer::intValue).sum(),
-                    config.get(CommonSettings.TOPIC_DLQ), reason == null ? "" : " with reason " + reason, byReason);
+            out.printf(Locale.ROOT, "%,d dead letter(s) in %s%s; %s%s%n", byReason.values().stream().mapToInt(Integer::intValue).sum(),
+                    config.get(CommonSettings.TOPIC_DLQ), reason == null ? "" : " with reason " + reason, byReason,
+                    replayed.isEmpty() ? "" : "; " + replayed.size() + " replayed");
             if (total > 0 && shown.size() < byReason.values().stream().mapToInt(Integer::intValue).sum()) {
                 out.println("(showing the first " + shown.size() + "; --limit shows more)");
             }
@@ -145,9 +153,10 @@ final class DlqCommand implements Runnable {
             DeadLetterReplayer.Summary summary = DeadLetterReplayer.replay(CommonSettings.kafkaClientConfig(config),
                     config.get(CommonSettings.TOPIC_DLQ), new DeadLetterReplayer.Selection(reason, partition, fromOffset, toOffset),
                     dryRun);
-            spec.commandLine().getOut().printf(Locale.ROOT, "%s %,d of %,d dead letter(s): %s%s%n", dryRun ? "would replay" : "replayed",
+            spec.commandLine().getOut().printf(Locale.ROOT, "%s %,d of %,d dead letter(s): %s%s%s%n", dryRun ? "would replay" : "replayed",
                     summary.replayed(), summary.scanned(), summary.replayedByReason(),
-                    summary.unreplayable() > 0 ? "; " + summary.unreplayable() + " without a source topic were left" : "");
+                    summary.alreadyReplayed() > 0 ? "; " + summary.alreadyReplayed() + " replayed before were left" : "",
+                    summary.unreplayable() > 0 ? "; " + summary.unreplayable() + " without a source topic or payload were left" : "");
             return ExitCodes.OK;
         }
     }

@@ -51,6 +51,11 @@ public final class PipelineMetrics {
     }
 
     /** Dead letters counted so far for a reason. */
+    /** Catalog entries the pipeline's store holds now. */
+    public long catalogSize() {
+        return catalogSize.get();
+    }
+
     public double deadLetters(String reason) {
         Counter counter = deadLetters.get(reason);
         return counter == null ? 0 : counter.count();

@@ -118,20 +118,47 @@ public final class PipelineFixture {
     }
 
     /**
-     * Waits until a topic holds at least {@code count} committed records, then a little longer to
-     * catch any extra; returns them all.
+     * Waits until the pipeline has processed everything on the v1 topic (under exactly-once its
+     * group's committed offsets reach the topic's end only together with every output of what it
+     * read), then returns every committed record of {@code topicKey}, which must be at least
+     * {@code count}: nothing can be added to them later, so a duplicate cannot hide.
      */
-    public List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topicKey, int count, Duration timeout)
-            throws InterruptedException {
+    public List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topicKey, int count, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<ConsumerRecord<byte[], byte[]>> records = read(topicKey);
-        while (records.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(250);
-            records = read(topicKey);
+        while (!drained()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the pipeline did not process " + topic("topic.v1") + " to its end within " + timeout);
+            }
+            Thread.sleep(100);
         }
+        List<ConsumerRecord<byte[], byte[]>> records = read(topicKey);
         assertThat(records.size()).as("records on %s", topic(topicKey)).isGreaterThanOrEqualTo(count);
-        Thread.sleep(1500);
-        return read(topicKey);
+        return records;
+    }
+
+    /** Whether the pipeline's committed offsets are the end offsets of every v1 partition that holds records. */
+    private boolean drained() throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.<String, Object>of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(settings.get("pipeline.application.id"),
+                            new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(true))
+                            .partitionsToOffsetAndMetadata().get();
+            String v1 = topic("topic.v1");
+            List<org.apache.kafka.common.TopicPartition> partitions = admin.describeTopics(List.of(v1)).allTopicNames().get().get(v1)
+                    .partitions().stream().map(p -> new org.apache.kafka.common.TopicPartition(v1, p.partition())).toList();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            partitions.forEach(p -> latest.put(p, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            var ends = admin.listOffsets(latest).all().get();
+            for (org.apache.kafka.common.TopicPartition partition : partitions) {
+                long end = ends.get(partition).offset();
+                var at = committed.get(partition);
+                if (end > 0 && (at == null || at.offset() < end)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     /** Creates the topics the pipeline reads so tests can write before it starts. */

@@ -22,6 +22,8 @@ public final class DeadLetter {
     public static final String SOURCE_OFFSET = "statbridge.source.offset";
     /** Set on a dead letter that carries no payload because it was too large: how many bytes the value had. */
     public static final String PAYLOAD_DROPPED = "statbridge.error.payload.dropped";
+    /** A replay marker in the dead-letter topic (no key, no value): the {@code topic/partition/offset} of the dead letter replayed. */
+    public static final String REPLAYED = "statbridge.replayed";
     /** Set on a record re-driven from the dead-letter topic: the DLQ offset it came from. */
     public static final String REPLAY_OF = "statbridge.replay.of";
 

@@ -6,13 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -23,7 +23,8 @@ import statbridge.topics.TopicReader;
  * Re-drives dead-lettered records: each selected record goes back to the topic it came from
  * (its {@code statbridge.source.topic} header) with its original key, value, timestamp and
  * headers, plus {@code statbridge.replay.of} naming the dead letter, so a fixed catalog or a
- * fixed bug lets it through this time.
+ * fixed bug lets it through this time. Each dead letter is replayed once: a marker record in the
+ * dead-letter topic ({@code statbridge.replayed}, no key or value) says it was.
  */
 public final class DeadLetterReplayer {
 
@@ -53,8 +54,11 @@ public final class DeadLetterReplayer {
         }
     }
 
-    /** What a replay did: records scanned, replayed by reason, and those that could not be (no source topic). */
-    public record Summary(long scanned, Map<String, Long> replayedByReason, long unreplayable) {
+    /**
+     * What a replay did: records scanned, replayed by reason, those that could not be (no source
+     * topic or no payload), and those an earlier replay had re-driven already.
+     */
+    public record Summary(long scanned, Map<String, Long> replayedByReason, long unreplayable, long alreadyReplayed) {
         public long replayed() {
             return replayedByReason.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -63,28 +67,52 @@ public final class DeadLetterReplayer {
     private DeadLetterReplayer() {
     }
 
+    /** Whether a record of the dead-letter topic is a replay marker rather than a dead letter. */
+    public static boolean isMarker(ConsumerRecord<byte[], byte[]> record) {
+        return record.headers().lastHeader(DeadLetter.REPLAYED) != null;
+    }
+
     /**
-     * Replays the selected dead letters (or, with {@code dryRun}, only counts them).
+     * Replays the selected dead letters (or, with {@code dryRun}, only counts them), each at most
+     * once over all replays: every re-driven record and a marker naming its dead letter go in one
+     * Kafka transaction, and dead letters with a marker are skipped. The transactional id is the
+     * dead-letter topic's, so a second replay running at once fences the first, and it reads the
+     * topic only after it has.
      */
     public static Summary replay(Map<String, Object> clientConfig, String dlqTopic, Selection selection, boolean dryRun) {
-        List<ConsumerRecord<byte[], byte[]>> selected = new ArrayList<>();
-        long scanned = TopicReader.readAll(clientConfig, dlqTopic, Duration.ofMinutes(5), record -> {
-            if (selection.matches(record)) {
-                selected.add(record);
-            }
-        });
-        Map<String, Long> byReason = new TreeMap<>();
-        long unreplayable = 0;
         Map<String, Object> config = new HashMap<>(clientConfig);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "statbridge-dlq-replay-" + dlqTopic);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = dryRun ? null : new KafkaProducer<>(config)) {
+            if (producer != null) {
+                producer.initTransactions();
+            }
+            List<ConsumerRecord<byte[], byte[]>> selected = new ArrayList<>();
+            Set<String> replayed = new HashSet<>();
+            long scanned = TopicReader.readAll(clientConfig, dlqTopic, Duration.ofMinutes(5), record -> {
+                if (isMarker(record)) {
+                    replayed.add(DeadLetter.header(record.headers(), DeadLetter.REPLAYED));
+                } else if (selection.matches(record)) {
+                    selected.add(record);
+                }
+            });
+            Map<String, Long> byReason = new TreeMap<>();
+            long unreplayable = 0;
+            long already = 0;
+            if (producer != null) {
+                producer.beginTransaction();
+            }
             for (ConsumerRecord<byte[], byte[]> record : selected) {
                 String source = DeadLetter.header(record.headers(), DeadLetter.SOURCE_TOPIC);
-                if (source == null || source.isBlank()) {
+                String coordinates = dlqTopic + "/" + record.partition() + "/" + record.offset();
+                if (replayed.contains(coordinates)) {
+                    already++;
+                    continue;
+                }
+                if (source == null || source.isBlank() || record.value() == null) {
                     unreplayable++;
                     continue;
                 }
@@ -98,24 +126,19 @@ public final class DeadLetterReplayer {
                             headers.add(header);
                         }
                     }
-                    headers.add(DeadLetter.REPLAY_OF, (dlqTopic + "/" + record.partition() + "/" + record.offset())
-                            .getBytes(StandardCharsets.UTF_8));
-                    sends.add(producer.send(new ProducerRecord<>(source, null, record.timestamp(), record.key(),
-                            record.value(), headers)));
+                    headers.add(DeadLetter.REPLAY_OF, coordinates.getBytes(StandardCharsets.UTF_8));
+                    producer.send(new ProducerRecord<>(source, null, record.timestamp(), record.key(), record.value(), headers));
+                    RecordHeaders marker = new RecordHeaders();
+                    marker.add(DeadLetter.REPLAYED, coordinates.getBytes(StandardCharsets.UTF_8));
+                    producer.send(new ProducerRecord<>(dlqTopic, record.partition(), null, null, null, marker));
                 }
             }
             if (producer != null) {
-                producer.flush();
-                for (Future<RecordMetadata> send : sends) {
-                    send.get();
-                }
+                producer.commitTransaction();
             }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("replay failed: " + e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("replay interrupted", e);
+            return new Summary(scanned - replayed.size(), byReason, unreplayable, already);
+        } catch (KafkaException e) {
+            throw new IllegalStateException("replay failed, nothing was replayed: " + e.getMessage(), e);
         }
-        return new Summary(scanned, byReason, unreplayable);
     }
 }
