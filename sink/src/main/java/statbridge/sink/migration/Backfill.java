@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import statbridge.sink.dualwrite.ParitySelection;
+import statbridge.sink.writer.BatchWriter;
 import statbridge.sink.writer.Partitions;
 
 /**
@@ -318,6 +319,13 @@ public final class Backfill {
             long chunkWritten;
             long chunkSkipped;
             try (Connection connection = dataSource.getConnection()) {
+                if (direction == Direction.NEW_TO_LEGACY) {
+                    // Waits for the sink's batches under way and holds new ones back until this chunk commits.
+                    try (PreparedStatement lock = connection.prepareStatement(BatchWriter.EXCLUDE_LEGACY_WRITES);
+                            ResultSet ignored = lock.executeQuery()) {
+                        // the lock is held until the transaction ends
+                    }
+                }
                 try (PreparedStatement chunk = connection.prepareStatement(sql)) {
                     int i = month.bind(connection, chunk, 1);
                     chunk.setBoolean(i++, lastKey == null);

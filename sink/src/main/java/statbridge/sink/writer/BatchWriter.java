@@ -42,6 +42,18 @@ public final class BatchWriter {
      * never wait for each other in a cycle), until the transaction ends. See {@link #write}.
      */
     static final String LOCK_LEGACY_ROWS = "SELECT pg_advisory_xact_lock(" + LEGACY_LOCK_SPACE + ", p) FROM unnest(?::int4[]) AS p";
+    /** The second key of the lock every dual-written batch shares and a legacy rebuild takes alone. */
+    public static final int LEGACY_WRITERS = -1;
+    /**
+     * Taken shared by every batch that writes legacy rows (batches never wait for each other on it)
+     * and exclusively by {@code backfill --direction new-to-legacy}, whose rebuild must not read the
+     * new tables while a batch is changing them, or it would write an older legacy row over the
+     * batch's newer one. Taken before the key locks, so the two kinds never wait in a cycle.
+     */
+    public static final String SHARE_LEGACY_WRITES = "SELECT pg_advisory_xact_lock_shared(" + LEGACY_LOCK_SPACE + ", "
+            + LEGACY_WRITERS + ")";
+    /** What a legacy rebuild outside the sink takes: see {@link #SHARE_LEGACY_WRITES}. */
+    public static final String EXCLUDE_LEGACY_WRITES = "SELECT pg_advisory_xact_lock(" + LEGACY_LOCK_SPACE + ", " + LEGACY_WRITERS + ")";
     private static final String EVENT_TIME = "timestamptz 'epoch' + u.event_ms * interval '1 millisecond'";
     static final String UPSERT_STATS = """
             INSERT INTO ml_monitoring.model_stats_daily AS t
@@ -383,6 +395,7 @@ public final class BatchWriter {
         if (partitions.length == 0) {
             return;
         }
+        run(connection, SHARE_LEGACY_WRITES);
         try (PreparedStatement lock = connection.prepareStatement(LOCK_LEGACY_ROWS)) {
             lock.setArray(1, connection.createArrayOf("int4", partitions));
             try (ResultSet taken = lock.executeQuery()) {

@@ -3,11 +3,16 @@ package statbridge.sink.migration;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -201,6 +206,39 @@ class MigrationToolsIT {
         assertThat(after.counts().differing()).isZero();
         assertThat(after.counts().missingInLegacy()).isZero();
         assertThat(after.counts().missingInNew()).as("non-destructive: the legacy-only row stays").isEqualTo(1);
+    }
+
+    @Test
+    void aRebuildBesideTheSinkNeverWritesAnOlderLegacyRowOverTheSinksNewerOne() throws Exception {
+        SinkDatabase db = history();
+        new Backfill(db.database.dataSource()).run(Backfill.Direction.LEGACY_TO_NEW, ParitySelection.all(), 1000, false, p -> { });
+        String key = "model_name = 'Model1' AND model_version = 'v1' AND stat_date = '2024-01-03' AND slice_key = 'slice0'";
+        db.execute("UPDATE ml_monitoring.model_stats_daily_legacy SET metric_value = -1 WHERE " + key + " AND metric_name = 'accuracy'");
+
+        // A sink batch under way: it writes a correction to the new table and its legacy row, not yet committed.
+        try (Connection sink = db.connection(); Statement batch = sink.createStatement()) {
+            batch.execute(statbridge.sink.writer.BatchWriter.SHARE_LEGACY_WRITES);
+            batch.execute("UPDATE ml_monitoring.model_stats_daily SET metric_value = 777, updated_at = now() WHERE " + key
+                    + " AND metric_key = 'accuracy'");
+            batch.execute("UPDATE ml_monitoring.model_stats_daily_legacy SET metric_value = 777, updated_at = now() WHERE " + key
+                    + " AND metric_name = 'accuracy'");
+            CompletableFuture<Backfill.Result> rebuild = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new Backfill(db.database.dataSource()).run(Backfill.Direction.NEW_TO_LEGACY, ParitySelection.all(), 50_000, 1,
+                            false, p -> { });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Long.parseLong(db.rows(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").get(0)) == 1);
+            sink.commit();
+            rebuild.get();
+        }
+
+        assertThat(db.rows("SELECT metric_value FROM ml_monitoring.model_stats_daily_legacy WHERE " + key + " AND metric_name = 'accuracy'"))
+                .as("the sink's newer value, not the one the rebuild would have read before the sink committed").containsExactly("777");
+        assertThat(new Verify(db.database.dataSource()).run(ParitySelection.all(), 5).counts().differing()).isZero();
     }
 
     @Test
