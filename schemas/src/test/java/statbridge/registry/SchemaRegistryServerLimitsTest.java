@@ -2,10 +2,13 @@ package statbridge.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -30,14 +33,30 @@ class SchemaRegistryServerLimitsTest {
     }
 
     @Test
-    void aBodyOverTheLimitIsRefusedWith413() throws Exception {
-        try (SchemaRegistryServer server = SchemaRegistryServer.startLocal()) {
-            String huge = "{\"schema\":\"" + "x".repeat(SchemaRegistryServer.MAX_REQUEST_BYTES) + "\"}";
-            HttpResponse<String> answer = send("POST", server.url() + "/subjects/s-value/versions", huge, null);
+    void aBodyOverTheLimitIsRefusedWith413BeforeItIsRead() throws Exception {
+        try (SchemaRegistryServer server = SchemaRegistryServer.startLocal();
+                Socket socket = new Socket("127.0.0.1", server.port())) {
+            // Declares 64 MiB and sends a few bytes: the answer must come from the header alone.
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /subjects/s-value/versions HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: " + (64 << 20) + "\r\n\r\n{\"schema\":")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            socket.setSoTimeout(10_000);
+            StringBuilder answer = new StringBuilder();
+            byte[] buffer = new byte[4096];
+            while (!answer.toString().contains("bytes\"}")) {
+                int n = socket.getInputStream().read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                answer.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
 
-            assertThat(answer.statusCode()).isEqualTo(413);
-            assertThat(answer.body()).contains("larger than 1048576 bytes");
-            assertThat(send("GET", server.url() + "/subjects", null, null).statusCode()).as("still serving").isEqualTo(200);
+            assertThat(answer.toString()).startsWith("HTTP/1.1 413").contains("larger than 1048576 bytes");
+        }
+        try (SchemaRegistryServer server = SchemaRegistryServer.startLocal()) {
+            assertThat(send("GET", server.url() + "/subjects", null, null).statusCode()).as("serving").isEqualTo(200);
         }
     }
 

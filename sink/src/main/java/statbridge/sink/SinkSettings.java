@@ -30,7 +30,7 @@ public final class SinkSettings {
     public static final Setting PARTITIONS_AHEAD_MONTHS = new Setting("sink.partitions.ahead.months", "3",
             "Monthly table partitions created ahead of the current month at start (others are created as data needs them).");
 
-    public static final Setting ACCEPT_DATA_LOSS = new Setting("sink.accept.data.loss", "",
+    public static final Setting ACCEPT_DATA_LOSS = new Setting("sink.accept.data.loss", null,
             "Partitions (e.g. model-stats.v2-3, comma-separated, or 'all') allowed to continue from the log start when the offset stored with the rows is below it (retention deleted records the sink never wrote). Any other such partition stops, with the reason on /health and in statbridge_sink_partitions_stopped, until an operator lists it here or passes it to 'statbridge sink --accept-data-loss'.");
 
     private SinkSettings() {
