@@ -1,7 +1,13 @@
 package statbridge.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.CatalogTopic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -10,6 +16,10 @@ import statbridge.operations.OperationsServer;
 import statbridge.operations.OperationsSettings;
 import statbridge.pipeline.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
+import statbridge.sink.catalog.CatalogAuthority;
+import statbridge.sink.catalog.CatalogDivergenceException;
+import statbridge.sink.db.Database;
+import statbridge.sink.db.DatabaseConfig;
 
 /** {@code statbridge pipeline}: runs the upcaster against an existing Kafka and registry until stopped. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
@@ -20,6 +30,8 @@ import statbridge.pipeline.PipelineConfig;
             "Every pipeline.streams.* key passes to Kafka Streams and every kafka.* key to the Kafka clients."
         })
 final class PipelineCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineCommand.class);
 
     @Mixin
     ConnectionOptions connection;
@@ -32,8 +44,40 @@ final class PipelineCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = OperationsServer.newRegistry();
         statbridge.config.Configuration configuration = connection.resolve();
-        PipelineApp app = new PipelineApp(PipelineConfig.from(configuration), registry);
+        PipelineConfig pipelineConfig = PipelineConfig.from(configuration);
+        checkCatalog(configuration, pipelineConfig);
+        PipelineApp app = new PipelineApp(pipelineConfig, registry);
         return ComponentRunner.run(app, registry, configuration.get(OperationsSettings.BIND_ADDRESS), metricsPort)
                 ? ExitCodes.OK : ExitCodes.PROBLEM;
+    }
+
+    /**
+     * Before inferring a single name, makes the catalog topic agree with the database's copy (what
+     * the topic lost goes back; a disagreement refuses to start, with the details). A database the
+     * pipeline cannot reach is a warning: the pipeline itself does not need it, and the sink checks
+     * again when it starts.
+     */
+    private static void checkCatalog(statbridge.config.Configuration configuration, PipelineConfig config) {
+        if (configuration.getBoolean(statbridge.pipeline.PipelineSettings.CREATE_TOPICS)) {
+            statbridge.topics.TopicCreator.ensure(config.streams(), java.util.List.of(new statbridge.topics.TopicCreator.Spec(
+                    config.catalogTopic(), statbridge.topics.TopicCreator.COMPACTED)), config.topicPartitions(),
+                    config.topicReplicationFactor());
+        }
+        DatabaseConfig database = DatabaseConfig.from(configuration);
+        DatabaseConfig one = new DatabaseConfig(database.jdbcUrl(), database.user(), database.password(), 1, database.hikari());
+        try (Database db = Database.open(one, "statbridge-pipeline-catalog")) {
+            List<CatalogEntry> restored = CatalogAuthority.reconcile(new CatalogTopic(config.streams(), config.catalogTopic()),
+                    config.catalogTopic(), db.dataSource(), "the pipeline");
+            if (!restored.isEmpty()) {
+                LOG.warn("the catalog topic '{}' lacked {} entr(y/ies) that ml_monitoring.metric_catalog holds; published them "
+                        + "again: {}", config.catalogTopic(), restored.size(), restored.stream().map(CatalogEntry::metricName).toList());
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (e instanceof CatalogDivergenceException divergence) {
+                throw divergence;
+            }
+            LOG.warn("cannot compare the catalog topic with ml_monitoring.metric_catalog ({}); starting anyway, the sink "
+                    + "compares them when it starts", e.toString());
+        }
     }
 }

@@ -68,7 +68,9 @@ public final class ChaosSoak {
 
     /** What can go wrong. */
     public enum Fault {
-        KILL_PIPELINE, KILL_SINK, TERM_PIPELINE, TERM_SINK, RESTART_POSTGRES, RESTART_BROKER, DUAL_WRITE_SWITCH, CATALOG_ADD;
+        KILL_PIPELINE, KILL_SINK, TERM_PIPELINE, TERM_SINK, RESTART_POSTGRES, RESTART_BROKER, DUAL_WRITE_SWITCH, CATALOG_ADD,
+        /** PostgreSQL refuses connections for a few seconds while a sink is killed and started again: a rebalance in an outage. */
+        OUTAGE_REBALANCE;
 
         String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -285,6 +287,26 @@ public final class ChaosSoak {
                 .filter(line -> line.contains("restarted PostgreSQL") || line.contains("could not restart PostgreSQL")).count();
     }
 
+    /**
+     * PostgreSQL refuses every connection to the sinks' database for a few seconds, and one sink is
+     * killed and started again meanwhile: the survivor's partitions are revoked and assigned while
+     * both retry, and every one of them must be consumed again once the database answers.
+     */
+    private void outageWithRebalance() throws Exception {
+        String admin = jdbc.replace("/postgres?", "/template1?");
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(admin);
+                java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("ALTER DATABASE postgres ALLOW_CONNECTIONS false");
+            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'postgres'");
+            try {
+                restart(sinks, random.nextInt(2), "sink", true);
+                Thread.sleep(2_000 + random.nextInt(6_000)); // how long the outage lasts
+            } finally {
+                statement.execute("ALTER DATABASE postgres ALLOW_CONNECTIONS true");
+            }
+        }
+    }
+
     /** Stops the postmaster of the data directory, whoever started it, with a fast shutdown. */
     private void stopPostgres() throws Exception {
         Path pidFile = dir.resolve("data").resolve("postgres").resolve("postmaster.pid");
@@ -372,8 +394,11 @@ public final class ChaosSoak {
         if (roll < 60) {
             return Fault.TERM_SINK;
         }
-        if (roll < 70) {
+        if (roll < 66) {
             return Fault.RESTART_POSTGRES;
+        }
+        if (roll < 70) {
+            return Fault.OUTAGE_REBALANCE;
         }
         if (roll < 76) {
             return Fault.RESTART_BROKER;
@@ -392,6 +417,7 @@ public final class ChaosSoak {
             case TERM_SINK -> restart(sinks, random.nextInt(2), "sink", false);
             case RESTART_POSTGRES -> restartPostgres();
             case RESTART_BROKER -> restartBroker();
+            case OUTAGE_REBALANCE -> outageWithRebalance();
             case DUAL_WRITE_SWITCH -> {
                 return switchDualWrite();
             }
@@ -551,7 +577,9 @@ public final class ChaosSoak {
                 var business = new BusinessStat(modelName, version, day, slice, entry.metricType(), entry.metricKey(), kpi);
                 String key = StatKey.of(stat).render();
                 send("model-stats.v2", key, encode("model-stats.v2", stat), time, t -> model.stat(row, value, t));
-                send("model-business-stats.v2", key, encode("model-business-stats.v2", business), time,
+                // FraudScorer's job runs on another client library, whose partitioner puts a KPI elsewhere than its stat.
+                Integer partition = modelIndex == 2 ? otherPartitioner(key) : null;
+                send("model-business-stats.v2", partition, key, encode("model-business-stats.v2", business), time,
                         t -> model.business(row, kpi, t));
             }
         }
@@ -560,7 +588,8 @@ public final class ChaosSoak {
             String key;
             byte[] value;
             String reason;
-            switch ((int) (n / 97) % 4) {
+            String topic = "model-stats.v1";
+            switch ((int) (n / 97) % 7) {
                 case 0 -> {
                     key = "chaos-bad-" + n;
                     value = new byte[] {(byte) 0x7f, 1, 2, 3, 4, 5};
@@ -577,36 +606,77 @@ public final class ChaosSoak {
                     value = encode("model-stats.v1", stat);
                     reason = "invalid-field";
                 }
-                default -> {
+                case 3 -> {
                     var stat = new statbridge.v1.ModelStat("chaos-bad-" + n, "v1", LocalDate.now(), "ALL", "accuracy", 0.5, null);
                     key = "chaos-bad-" + n + "/v1/1999-01-01/ALL";
                     value = encode("model-stats.v1", stat);
+                    reason = "key-mismatch";
+                }
+                case 4 -> {
+                    // 13 bytes that declare a 1.5 GB string, with the v1 schema's real id: to the pipeline.
+                    key = "chaos-bad-" + n;
+                    value = poison(encode("model-stats.v1", new statbridge.v1.ModelStat("m", "v", LocalDate.now(), "ALL", "accuracy", 1.0, null)));
+                    reason = "bad-wire-format";
+                }
+                case 5 -> {
+                    // The same poison with the v2 schema's id: to the sinks.
+                    topic = "model-stats.v2";
+                    key = "chaos-bad-" + n;
+                    value = poison(encode("model-stats.v2", new statbridge.v2.ModelStat("m", "v", LocalDate.now(), "ALL",
+                            MetricType.ONLINE, "accuracy", 1.0)));
+                    reason = "bad-wire-format";
+                }
+                default -> {
+                    // A v2 stat whose key names another row: the sinks dead-letter it.
+                    topic = "model-stats.v2";
+                    var stat = new statbridge.v2.ModelStat("chaos-bad-" + n, "v1", LocalDate.now(), "ALL", MetricType.ONLINE, "accuracy", 0.5);
+                    key = "chaos-bad-" + n + "/v1/1999-01-01/ALL";
+                    value = encode("model-stats.v2", stat);
                     reason = "key-mismatch";
                 }
             }
             bad.put(key, reason);
             long time = tick();
             badTimes.add(time);
-            send("model-stats.v1", key, value, time, t -> { });
+            send(topic, key, value, time, t -> { });
+        }
+
+        /** The Confluent header of a real message, then a string length of 1.5 billion and three bytes. */
+        private static byte[] poison(byte[] real) {
+            byte[] poison = {0, 0, 0, 0, 0, (byte) 0x80, (byte) 0xbc, (byte) 0xc1, (byte) 0x96, 0x0b, 'a', 'b', 'c'};
+            System.arraycopy(real, 0, poison, 0, 5);
+            return poison;
         }
 
         private void send(String topic, String key, byte[] value, long time, java.util.function.LongConsumer acknowledged) {
+            send(topic, null, key, value, time, acknowledged);
+        }
+
+        /** {@code partition} null: the Java partitioner's choice; otherwise the choice of another client's partitioner. */
+        private void send(String topic, Integer partition, String key, byte[] value, long time,
+                java.util.function.LongConsumer acknowledged) {
             inFlight.incrementAndGet();
             events.incrementAndGet();
             sentOnce.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(time);
-            producer.send(new ProducerRecord<>(topic, null, time, key.getBytes(StandardCharsets.UTF_8), value), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(topic, partition, time, key.getBytes(StandardCharsets.UTF_8), value), (metadata, error) -> {
                 if (error != null) {
                     // Unknown whether it landed: send it again (same bytes, same time: a duplicate changes no row).
                     resent.add(time);
                     sentOnce.get(topic).remove(time);
                     events.decrementAndGet();
-                    resends.add(() -> send(topic, key, value, time, acknowledged));
+                    resends.add(() -> send(topic, partition, key, value, time, acknowledged));
                     inFlight.decrementAndGet();
                     return;
                 }
                 acknowledged.accept(time);
                 inFlight.decrementAndGet();
             });
+        }
+
+        /** Not murmur2's partition of the key: what a client with another partitioner might choose. */
+        private static int otherPartitioner(String key) {
+            byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+            return (org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(bytes)) + 1) % 4;
         }
 
         void finish() throws InterruptedException {

@@ -48,9 +48,9 @@ import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroWireFormatException;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogTopic;
+import statbridge.sink.catalog.CatalogAuthority;
 import statbridge.sink.catalog.CatalogDivergenceException;
 import statbridge.sink.catalog.CatalogMirror;
-import statbridge.sink.catalog.CatalogReconciliation;
 import statbridge.sink.catalog.CatalogTable;
 import statbridge.sink.db.Database;
 import statbridge.sink.deadletter.DeadLetterOutbox;
@@ -334,28 +334,13 @@ public final class SinkApp implements Component {
      * legacy rows under the wrong names.
      */
     private void reconcileCatalog() throws SQLException {
-        CatalogTopic topic = new CatalogTopic(config.kafka(), config.catalogTopic());
-        if (!topic.isCompacted()) {
-            throw new CatalogDivergenceException("the catalog topic '" + config.catalogTopic() + "' is not compacted, so retention "
-                    + "would delete mappings; set cleanup.policy=compact on it, then restart the sink");
-        }
-        List<CatalogEntry> table;
-        try (Connection connection = database.dataSource().getConnection()) {
-            table = CatalogTable.all(connection);
-            connection.rollback();
-        }
-        CatalogReconciliation reconciliation = CatalogReconciliation.compare(topic.latest().values(), table);
-        if (!reconciliation.conflicts().isEmpty()) {
-            throw new CatalogDivergenceException("the catalog topic '" + config.catalogTopic() + "' and ml_monitoring.metric_catalog "
-                    + "disagree: " + String.join("; ", reconciliation.conflicts()) + ". The table is the durable copy: correct the "
-                    + "topic to match it, then restart the sink");
-        }
-        if (!reconciliation.restore().isEmpty()) {
-            topic.publish(reconciliation.restore());
+        List<CatalogEntry> restored = CatalogAuthority.reconcile(new CatalogTopic(config.kafka(), config.catalogTopic()),
+                config.catalogTopic(), database.dataSource(), "the sink");
+        if (!restored.isEmpty()) {
             catalog.catchUp();
             LOG.warn("the catalog topic '{}' lacked {} entr(y/ies) that ml_monitoring.metric_catalog holds (was it deleted?); "
-                    + "published them again: {}", config.catalogTopic(), reconciliation.restore().size(),
-                    reconciliation.restore().stream().map(CatalogEntry::metricName).toList());
+                    + "published them again: {}", config.catalogTopic(), restored.size(),
+                    restored.stream().map(CatalogEntry::metricName).toList());
         }
     }
 
