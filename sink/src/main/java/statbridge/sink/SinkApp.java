@@ -164,7 +164,7 @@ public final class SinkApp implements Component {
         statReader = AvroDeserializer.forType(registry, ModelStat.class);
         businessReader = AvroDeserializer.forType(registry, BusinessStat.class);
         validator = new StatValidator(config.limits());
-        graceWatch = new GracePeriodWatch(dualWrite, new GracePeriodWatch.Listener() {
+        graceWatch = GracePeriodWatch.start(dualWrite, new GracePeriodWatch.Listener() {
             @Override
             public void dualWrite(boolean on) {
                 metrics.dualWrite(on);

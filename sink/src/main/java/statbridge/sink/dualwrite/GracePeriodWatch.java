@@ -36,7 +36,7 @@ public final class GracePeriodWatch implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private Instant lastWarning = Instant.EPOCH;
 
-    public GracePeriodWatch(DualWriteSwitch dualWrite, Listener listener, Duration interval, Duration warnInterval) {
+    GracePeriodWatch(DualWriteSwitch dualWrite, Listener listener, Duration warnInterval) {
         this.dualWrite = dualWrite;
         this.listener = listener;
         this.warnInterval = warnInterval;
@@ -45,7 +45,13 @@ public final class GracePeriodWatch implements AutoCloseable {
             watch.setDaemon(true);
             return watch;
         });
-        thread.scheduleWithFixedDelay(this::checkQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A watch that looks now and then every {@code interval}, until closed. */
+    public static GracePeriodWatch start(DualWriteSwitch dualWrite, Listener listener, Duration interval, Duration warnInterval) {
+        GracePeriodWatch watch = new GracePeriodWatch(dualWrite, listener, warnInterval);
+        watch.thread.scheduleWithFixedDelay(watch::checkQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        return watch;
     }
 
     private void checkQuietly() {

@@ -109,6 +109,49 @@ class DualWriteSwitchIT {
     }
 
     @Test
+    void atTheEndOfTheGracePeriodTheWatchSwitchesOffOnlyWhenParityHoldsAndCountsARefusal() throws Exception {
+        history();
+        db.execute("UPDATE ml_monitoring.model_stats_daily_legacy SET metric_value = 0.5 WHERE stat_date = '2025-04-21' AND metric_name = 'accuracy'");
+        java.time.Instant end = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        dualWrite.configureGracePeriod(end, GraceAction.SWITCH_OFF, "test");
+        List<String> heard = new java.util.ArrayList<>();
+        GracePeriodWatch.Listener listener = new GracePeriodWatch.Listener() {
+            @Override
+            public void dualWrite(boolean on) {
+                heard.add(on ? "on" : "off");
+            }
+
+            @Override
+            public void parity(ParityResult result) {
+                heard.add("parity " + result.ok());
+            }
+
+            @Override
+            public void switchOffRefused() {
+                heard.add("refused");
+            }
+        };
+        try (GracePeriodWatch watch = new GracePeriodWatch(dualWrite, listener, java.time.Duration.ofMinutes(10))) {
+            watch.check(end.minusSeconds(1));
+            assertThat(heard).as("before the end: nothing to do").containsExactly("on");
+            assertThat(dualWrite.status(0).on()).isTrue();
+
+            heard.clear();
+            watch.check(end.plusSeconds(1));
+            assertThat(heard).as("parity fails: dual-write stays on, and the refusal is counted").containsExactly("on", "refused");
+            assertThat(dualWrite.status(0).on()).isTrue();
+
+            db.execute("UPDATE ml_monitoring.model_stats_daily_legacy SET metric_value = 0.89 WHERE stat_date = '2025-04-21' AND metric_name = 'accuracy'");
+            heard.clear();
+            watch.check(end.plusSeconds(60));
+            assertThat(heard).contains("off").doesNotContain("refused");
+            DualWriteStatus status = dualWrite.status(10);
+            assertThat(status.on()).isFalse();
+            assertThat(status.changedBy()).isEqualTo("sink (grace period ended)");
+        }
+    }
+
+    @Test
     void offPutsAViewWithTheSameNameColumnsAndRowsInPlaceOfTheTable() throws Exception {
         history();
         List<String> columnsBefore = db.rows("SELECT ordinal_position || ':' || column_name || ':' || data_type FROM information_schema.columns "
