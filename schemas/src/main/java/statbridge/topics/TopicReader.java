@@ -32,6 +32,17 @@ public final class TopicReader {
         }
     }
 
+    /** Settings of a consumer that reads bytes, committed records only, outside any group and committing nothing. */
+    public static Map<String, Object> readerConfig(Map<String, Object> clientConfig) {
+        Map<String, Object> config = new HashMap<>(clientConfig);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return config;
+    }
+
     /**
      * Hands every record to {@code sink}, partition by partition in offset order.
      *
@@ -39,14 +50,8 @@ public final class TopicReader {
      */
     public static long readAll(Map<String, Object> clientConfig, String topic, Duration timeout,
             Consumer<ConsumerRecord<byte[], byte[]>> sink) {
-        Map<String, Object> config = new HashMap<>(clientConfig);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         long count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(readerConfig(clientConfig))) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
             long metadataDeadline = System.nanoTime() + METADATA_WAIT.toNanos();
             while ((partitions == null || partitions.isEmpty()) && System.nanoTime() < metadataDeadline) {

@@ -6,18 +6,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.catalog.CatalogConflictException;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogEntryCodec;
 import statbridge.catalog.MetricCatalog;
+import statbridge.topics.TopicReader;
 
 /**
  * The sink's copy of the metric catalog: follows the compacted {@code metric-catalog} topic with
@@ -39,13 +38,7 @@ public final class CatalogMirror implements AutoCloseable {
     private List<TopicPartition> partitions = List.of();
 
     public CatalogMirror(Map<String, Object> clientConfig, String topic) {
-        Map<String, Object> config = new HashMap<>(clientConfig);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        this.consumer = new KafkaConsumer<>(config);
+        this.consumer = new KafkaConsumer<>(TopicReader.readerConfig(clientConfig));
         this.topic = topic;
     }
 
