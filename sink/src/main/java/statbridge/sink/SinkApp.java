@@ -40,6 +40,7 @@ import statbridge.contract.RecordKeys;
 import statbridge.contract.StatValidator;
 import statbridge.deadletter.DeadLetter;
 import statbridge.deadletter.Reasons;
+import statbridge.registry.RegistryException;
 import statbridge.registry.RegistryUnavailableException;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
@@ -255,7 +256,11 @@ public final class SinkApp implements Component {
                     }
                     break;
                 } catch (OffsetOutOfRangeException e) {
-                    belowLogStart(e.offsetOutOfRangePartitions().keySet());
+                    // Retention overtook the sink: seek those partitions again, where the stored offset decides.
+                    Set<TopicPartition> outOfRange = e.offsetOutOfRangePartitions().keySet();
+                    buffer.removeIf(r -> outOfRange.contains(new TopicPartition(r.topic(), r.partition())));
+                    partitionStates.reseek(outOfRange);
+                    nextSeekAttempt = 0;
                     continue;
                 }
                 if (!buffer.isEmpty() && batchStarted < 0) {
@@ -597,6 +602,11 @@ public final class SinkApp implements Component {
             return null;
         } catch (AvroWireFormatException e) {
             return new DeadLetterRecord(record, e.problem().reason(), e.getMessage());
+        } catch (RegistryException | KafkaException e) {
+            throw e; // the registry or Kafka failed, not the record: the batch is retried
+        } catch (RuntimeException e) {
+            LOG.error("dead-lettering {}-{}@{}: decoding it failed unexpectedly", record.topic(), record.partition(), record.offset(), e);
+            return new DeadLetterRecord(record, Reasons.PROCESSING_ERROR, e.toString());
         }
     }
 
@@ -647,19 +657,6 @@ public final class SinkApp implements Component {
             assigned.countDown();
         }
         LOG.info("assigned {} partition(s); resuming from the offsets stored with the rows: {}", partitionsToSeek.size(), stored);
-    }
-
-    /** The consumer's position fell below the log start while it read (retention overtook the sink). */
-    private void belowLogStart(Collection<TopicPartition> outOfRange) {
-        Map<TopicPartition, Long> logStart = consumer.beginningOffsets(outOfRange, KAFKA_TIMEOUT);
-        for (TopicPartition partition : outOfRange) {
-            long position = storedOffsets.getOrDefault(partition, -1L);
-            long start = logStart.getOrDefault(partition, 0L);
-            if (acceptLoss(partition, position, start)) {
-                consumer.seek(partition, start);
-            }
-        }
-        publishStopped();
     }
 
     /**
