@@ -70,7 +70,9 @@ public final class ChaosSoak {
     public enum Fault {
         KILL_PIPELINE, KILL_SINK, TERM_PIPELINE, TERM_SINK, RESTART_POSTGRES, RESTART_BROKER, DUAL_WRITE_SWITCH, CATALOG_ADD,
         /** PostgreSQL refuses connections for a few seconds while a sink is killed and started again: a rebalance in an outage. */
-        OUTAGE_REBALANCE;
+        OUTAGE_REBALANCE,
+        /** The catalog topic is deleted and created again empty; the components restore it from the database when they start. */
+        CATALOG_LOST;
 
         String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -307,6 +309,46 @@ public final class ChaosSoak {
         }
     }
 
+    /**
+     * An operator deletes the catalog topic and creates it again, empty: the pipelines are stopped
+     * first (their global store reads that topic), the topic goes, the sinks and then the pipelines
+     * are started again, and each publishes what the topic lacks from ml_monitoring.metric_catalog.
+     */
+    private void loseTheCatalogTopic() throws Exception {
+        // The database is the durable copy of what it has: wait until the sinks have copied every entry added so far.
+        try (SinkDatabase db = SinkDatabase.attach(jdbc)) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (Long.parseLong(db.rows("SELECT count(*) FROM ml_monitoring.metric_catalog").get(0)) < catalog.entries().size()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the sinks did not copy the catalog to the database within 2 minutes");
+                }
+                Thread.sleep(200);
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            pipelines[i].destroy();
+            if (!pipelines[i].waitFor(90, TimeUnit.SECONDS)) {
+                pipelines[i].destroyForcibly().waitFor();
+            }
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
+            admin.deleteTopics(List.of("metric-catalog")).all().get(60, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (admin.listTopics().names().get().contains("metric-catalog") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+        statbridge.topics.TopicCreator.ensure(Map.of("bootstrap.servers", kafka), List.of(new statbridge.topics.TopicCreator.Spec(
+                "metric-catalog", statbridge.topics.TopicCreator.COMPACTED)), 4, (short) 1);
+        Path config = dir.resolve("statbridge.properties");
+        for (int i = 0; i < 2; i++) {
+            restart(sinks, i, "sink", true);
+        }
+        for (int i = 0; i < 2; i++) {
+            pipelines[i] = startComponent("pipeline", i, config);
+        }
+    }
+
     /** Stops the postmaster of the data directory, whoever started it, with a fast shutdown. */
     private void stopPostgres() throws Exception {
         Path pidFile = dir.resolve("data").resolve("postgres").resolve("postmaster.pid");
@@ -403,8 +445,11 @@ public final class ChaosSoak {
         if (roll < 76) {
             return Fault.RESTART_BROKER;
         }
-        if (roll < 90) {
+        if (roll < 88) {
             return Fault.DUAL_WRITE_SWITCH;
+        }
+        if (roll < 90) {
+            return Fault.CATALOG_LOST;
         }
         return Fault.CATALOG_ADD;
     }
@@ -418,6 +463,7 @@ public final class ChaosSoak {
             case RESTART_POSTGRES -> restartPostgres();
             case RESTART_BROKER -> restartBroker();
             case OUTAGE_REBALANCE -> outageWithRebalance();
+            case CATALOG_LOST -> loseTheCatalogTopic();
             case DUAL_WRITE_SWITCH -> {
                 return switchDualWrite();
             }
