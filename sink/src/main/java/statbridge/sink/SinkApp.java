@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.CharacterCodingException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -29,11 +27,13 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.flywaydb.core.api.FlywayException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.flywaydb.core.api.FlywayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import statbridge.catalog.CatalogEntry;
+import statbridge.catalog.CatalogTopic;
 import statbridge.catalog.TypeKey;
 import statbridge.config.Secrets;
 import statbridge.contract.RecordKeys;
@@ -47,24 +47,24 @@ import statbridge.registry.SchemaRegistryClients;
 import statbridge.runtime.Component;
 import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroWireFormatException;
-import statbridge.catalog.CatalogEntry;
-import statbridge.catalog.CatalogTopic;
 import statbridge.sink.catalog.CatalogAuthority;
 import statbridge.sink.catalog.CatalogDivergenceException;
 import statbridge.sink.catalog.CatalogMirror;
 import statbridge.sink.catalog.CatalogTable;
 import statbridge.sink.db.Database;
+import statbridge.sink.db.Partitions;
 import statbridge.sink.deadletter.DeadLetterOutbox;
 import statbridge.sink.deadletter.DeadLetterSender;
 import statbridge.sink.dualwrite.DualWriteSwitch;
 import statbridge.sink.dualwrite.GracePeriodWatch;
+import statbridge.sink.offsets.OffsetRange;
+import statbridge.sink.offsets.OffsetTable;
 import statbridge.sink.writer.Batch;
 import statbridge.sink.writer.BatchResult;
 import statbridge.sink.writer.BatchWriter;
 import statbridge.sink.writer.Fact;
 import statbridge.sink.writer.FencedException;
 import statbridge.sink.writer.LaneWriter;
-import statbridge.sink.writer.Partitions;
 import statbridge.sink.writer.StatisticsKeeper;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.ModelStat;
@@ -90,10 +90,6 @@ public final class SinkApp implements Component {
     private static final Duration GRACE_CHECK_INTERVAL = Duration.ofSeconds(30);
     private static final Duration GRACE_WARN_INTERVAL = Duration.ofMinutes(10);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(15);
-    private static final String READ_OFFSETS = """
-            SELECT topic, partition, next_offset FROM ml_monitoring.sink_offsets
-            WHERE consumer_group = ? AND topic = ANY(?::text[])
-            """;
 
     private final SinkConfig config;
     private final SinkMetrics metrics;
@@ -518,7 +514,7 @@ public final class SinkApp implements Component {
         }
     }
 
-    private record Prepared(List<Fact> facts, List<DeadLetterRecord> deadLetters, Map<TopicPartition, Batch.Offsets> offsets,
+    private record Prepared(List<Fact> facts, List<DeadLetterRecord> deadLetters, Map<TopicPartition, OffsetRange> offsets,
             Set<LocalDate> dates) {
     }
 
@@ -527,12 +523,12 @@ public final class SinkApp implements Component {
         List<DeadLetterRecord> dead = new ArrayList<>();
         List<ConsumerRecord<byte[], byte[]>> unmapped = new ArrayList<>();
         Map<ConsumerRecord<byte[], byte[]>, Fact> candidates = new LinkedHashMap<>();
-        Map<TopicPartition, Batch.Offsets> offsets = new HashMap<>();
+        Map<TopicPartition, OffsetRange> offsets = new HashMap<>();
         Set<LocalDate> dates = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> record : buffer) {
             TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            offsets.merge(partition, new Batch.Offsets(storedOffsets.getOrDefault(partition, -1L), record.offset() + 1),
-                    (a, b) -> new Batch.Offsets(a.expected(), Math.max(a.next(), b.next())));
+            offsets.merge(partition, new OffsetRange(storedOffsets.getOrDefault(partition, -1L), record.offset() + 1),
+                    (a, b) -> new OffsetRange(a.expected(), Math.max(a.next(), b.next())));
             DeadLetterRecord deadLetter = decode(record, candidates);
             if (deadLetter != null) {
                 dead.add(deadLetter);
@@ -684,23 +680,11 @@ public final class SinkApp implements Component {
     }
 
     private Map<TopicPartition, Long> readOffsets(Collection<TopicPartition> partitionsToRead) throws SQLException {
-        Map<TopicPartition, Long> stored = new HashMap<>();
-        try (Connection connection = database.dataSource().getConnection();
-                PreparedStatement query = connection.prepareStatement(READ_OFFSETS)) {
-            query.setString(1, config.groupId());
-            query.setArray(2, connection.createArrayOf("text",
-                    partitionsToRead.stream().map(TopicPartition::topic).distinct().toArray(String[]::new)));
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    TopicPartition partition = new TopicPartition(rows.getString(1), rows.getInt(2));
-                    if (partitionsToRead.contains(partition)) {
-                        stored.put(partition, rows.getLong(3));
-                    }
-                }
-            }
+        try (Connection connection = database.dataSource().getConnection()) {
+            Map<TopicPartition, Long> stored = new OffsetTable(config.groupId()).read(connection, partitionsToRead);
             connection.rollback();
+            return stored;
         }
-        return stored;
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {

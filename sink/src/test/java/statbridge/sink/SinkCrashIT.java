@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,18 +37,20 @@ class SinkCrashIT {
             PublishedModel model = new PublishedModel();
             Path config = fixture.writeConfig();
             Random random = new Random(Long.getLong("statbridge.crash.seed", System.nanoTime()));
-            AtomicBoolean killsDone = new AtomicBoolean();
+            CountDownLatch killsDone = new CountDownLatch(1);
             AtomicLong published = new AtomicLong();
             Thread publisher = new Thread(() -> SinkIT.publish(fixture, model, 4_000, 11, producer -> {
                 // A trickle while the kills happen (about 200 rows a second), then the rest at full speed.
+                // The last chunk waits for the last kill, so input is still flowing then however slowly the sinks start.
                 producer.flush();
-                published.addAndGet(50);
-                if (!killsDone.get()) {
-                    try {
+                try {
+                    if (published.addAndGet(50) >= 4_000 - 50) {
+                        killsDone.await();
+                    } else if (killsDone.getCount() > 0) {
                         Thread.sleep(250);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
                     }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }), "sink-crash-publisher");
             publisher.start();
@@ -65,7 +67,7 @@ class SinkCrashIT {
             }
             long storedBeforeLastRun = fixture.db.offsets(fixture.settings.get("sink.group.id")).values().stream()
                     .mapToLong(Long::longValue).sum();
-            killsDone.set(true);
+            killsDone.countDown();
             publisher.join();
             assertThat(storedBeforeLastRun).as("the killed instances committed some batches").isPositive();
             assertThat(publishedAtKill[KILLS - 1]).as("input was still flowing at the last kill").isLessThan(4_000);

@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -15,8 +14,8 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import statbridge.sink.writer.LegacyRowRebuilder;
-import statbridge.sink.writer.Partitions;
+import statbridge.sink.db.Partitions;
+import statbridge.sink.legacy.LegacyRowRebuilder;
 
 /**
  * The platform team's switch. The state lives in {@code ml_monitoring.dual_write_state}; every
@@ -33,30 +32,6 @@ public final class DualWriteSwitch {
 
     private static final Logger LOG = LoggerFactory.getLogger(DualWriteSwitch.class);
 
-    static final String LOCK_STATE = """
-            SELECT mode, grace_period_end, on_grace_end, write_seq FROM ml_monitoring.dual_write_state WHERE id = 1 FOR UPDATE
-            """;
-    static final String READ_STATE = """
-            SELECT mode, grace_period_end, on_grace_end, changed_by, changed_at, reason, forced, write_seq, offsets::text
-            FROM ml_monitoring.dual_write_state WHERE id = 1
-            """;
-    static final String UPDATE_STATE = """
-            UPDATE ml_monitoring.dual_write_state
-            SET mode = ?, grace_period_end = ?, on_grace_end = ?, changed_by = ?, changed_at = now(), reason = ?, forced = ?,
-                write_seq = ?, offsets = COALESCE((SELECT jsonb_object_agg(consumer_group || '/' || topic || '/' || partition, next_offset)
-                                                   FROM ml_monitoring.sink_offsets), '{}'::jsonb)
-            WHERE id = 1
-            """;
-    static final String APPEND_HISTORY = """
-            INSERT INTO ml_monitoring.dual_write_history
-                   (mode, grace_period_end, on_grace_end, changed_by, changed_at, reason, forced, write_seq, offsets, rows_rebuilt)
-            SELECT mode, grace_period_end, on_grace_end, changed_by, changed_at, reason, forced, write_seq, offsets, ?
-            FROM ml_monitoring.dual_write_state WHERE id = 1
-            """;
-    static final String HISTORY = """
-            SELECT changed_at, mode, changed_by, reason, forced, rows_rebuilt
-            FROM ml_monitoring.dual_write_history ORDER BY id DESC LIMIT ?
-            """;
     static final String LEGACY_TO_VIEW = """
             ALTER TABLE ml_monitoring.model_stats_daily_legacy RENAME TO model_stats_daily_legacy_archive;
             REVOKE ALL ON ml_monitoring.model_stats_daily_legacy_archive FROM ml_monitoring_reader;
@@ -89,29 +64,9 @@ public final class DualWriteSwitch {
     /** The current state, the last parity result and the latest changes. */
     public DualWriteStatus status(int historyRows) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            try (PreparedStatement query = connection.prepareStatement(READ_STATE); ResultSet rows = query.executeQuery()) {
-                if (!rows.next()) {
-                    throw new IllegalStateException("no dual-write state: run 'statbridge db migrate'");
-                }
-                List<DualWriteStatus.Change> history = new ArrayList<>();
-                try (PreparedStatement changes = connection.prepareStatement(HISTORY)) {
-                    changes.setInt(1, historyRows);
-                    try (ResultSet change = changes.executeQuery()) {
-                        while (change.next()) {
-                            long rebuilt = change.getLong(6);
-                            history.add(new DualWriteStatus.Change(change.getTimestamp(1).toInstant(), change.getString(2),
-                                    change.getString(3), change.getString(4), change.getBoolean(5), change.wasNull() ? null : rebuilt));
-                        }
-                    }
-                }
-                Timestamp grace = rows.getTimestamp(2);
-                DualWriteStatus status = new DualWriteStatus("ON".equals(rows.getString(1)),
-                        grace == null ? null : grace.toInstant(), GraceAction.valueOf(rows.getString(3)), rows.getString(4),
-                        rows.getTimestamp(5).toInstant(), rows.getString(6), rows.getBoolean(7), rows.getLong(8),
-                        rows.getString(9), ParityCheck.last(connection), history);
-                connection.rollback();
-                return status;
-            }
+            DualWriteStatus status = DualWriteState.read(connection, historyRows);
+            connection.rollback();
+            return status;
         }
     }
 
@@ -138,18 +93,18 @@ public final class DualWriteSwitch {
         }
         try (Connection connection = dataSource.getConnection()) {
             try {
-                lockTimeout(connection);
-                State state = lock(connection);
+                DualWriteState.lockTimeout(connection);
+                DualWriteState.Locked state = DualWriteState.lock(connection);
                 if (!state.on()) {
                     connection.rollback();
                     return new SwitchResult(false, false, "dual-write is already off", 0, parity);
                 }
-                long writeSeq = nextWriteSeq(connection);
+                long writeSeq = DualWriteState.nextWriteSeq(connection);
                 try (Statement ddl = connection.createStatement()) {
                     ddl.execute(LEGACY_TO_VIEW);
                 }
-                update(connection, "OFF", state, by, reasonWithParity(reason, parity, force), force && !parity.ok(), writeSeq);
-                appendHistory(connection, null);
+                DualWriteState.recordSwitch(connection, false, state, by, reasonWithParity(reason, parity, force), force && !parity.ok(), writeSeq);
+                DualWriteState.appendHistory(connection, null);
                 connection.commit();
                 LOG.info("dual-write switched OFF by {} (parity {})", by, parity);
                 return new SwitchResult(true, false, "dual-write is off: " + LEGACY_VIEW_NOTE, 0, parity);
@@ -164,8 +119,8 @@ public final class DualWriteSwitch {
     public SwitchResult on(String by, String reason) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             try {
-                lockTimeout(connection);
-                State state = lock(connection);
+                DualWriteState.lockTimeout(connection);
+                DualWriteState.Locked state = DualWriteState.lock(connection);
                 if (state.on()) {
                     connection.rollback();
                     return new SwitchResult(false, true, "dual-write is already on", 0, null);
@@ -175,8 +130,8 @@ public final class DualWriteSwitch {
                 }
                 ensurePartitionsWrittenSince(connection, state.writeSeq());
                 int rebuilt = LegacyRowRebuilder.rebuildSince(connection, state.writeSeq());
-                update(connection, "ON", state, by, reason, false, nextWriteSeq(connection));
-                appendHistory(connection, (long) rebuilt);
+                DualWriteState.recordSwitch(connection, true, state, by, reason, false, DualWriteState.nextWriteSeq(connection));
+                DualWriteState.appendHistory(connection, (long) rebuilt);
                 connection.commit();
                 LOG.info("dual-write switched ON by {}; {} legacy rows rebuilt", by, rebuilt);
                 return new SwitchResult(true, true, "dual-write is on: " + rebuilt
@@ -192,23 +147,13 @@ public final class DualWriteSwitch {
     public boolean configureGracePeriod(Instant end, GraceAction action, String by) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             try {
-                State state = lock(connection);
+                DualWriteState.Locked state = DualWriteState.lock(connection);
                 if (Objects.equals(state.graceEnd(), end) && state.action() == action) {
                     connection.rollback();
                     return false;
                 }
-                try (PreparedStatement update = connection.prepareStatement("""
-                        UPDATE ml_monitoring.dual_write_state
-                        SET grace_period_end = ?, on_grace_end = ?, changed_by = ?, changed_at = now(),
-                            reason = 'grace period configured'
-                        WHERE id = 1
-                        """)) {
-                    update.setTimestamp(1, end == null ? null : Timestamp.from(end));
-                    update.setString(2, action.name());
-                    update.setString(3, by);
-                    update.executeUpdate();
-                }
-                appendHistory(connection, null);
+                DualWriteState.recordGracePeriod(connection, end, action, by);
+                DualWriteState.appendHistory(connection, null);
                 connection.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {
@@ -220,60 +165,6 @@ public final class DualWriteSwitch {
 
     private static final String LEGACY_VIEW_NOTE = "model_stats_daily_legacy is now a view over the new tables "
             + "(the table is kept as model_stats_daily_legacy_archive)";
-
-    private record State(boolean on, Instant graceEnd, GraceAction action, long writeSeq) {
-    }
-
-    private static State lock(Connection connection) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement(LOCK_STATE); ResultSet rows = query.executeQuery()) {
-            if (!rows.next()) {
-                throw new IllegalStateException("no dual-write state: run 'statbridge db migrate'");
-            }
-            Timestamp grace = rows.getTimestamp(2);
-            return new State("ON".equals(rows.getString(1)), grace == null ? null : grace.toInstant(),
-                    GraceAction.valueOf(rows.getString(3)), rows.getLong(4));
-        }
-    }
-
-    private static void lockTimeout(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            // A long analyst query on the legacy table must not make every writer queue behind the switch.
-            statement.execute("SET LOCAL lock_timeout = '15s'");
-        }
-    }
-
-    private static long nextWriteSeq(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT nextval('ml_monitoring.write_seq')")) {
-            rows.next();
-            return rows.getLong(1);
-        }
-    }
-
-    private static void update(Connection connection, String mode, State state, String by, String reason, boolean forced,
-            long writeSeq) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement(UPDATE_STATE)) {
-            update.setString(1, mode);
-            update.setTimestamp(2, state.graceEnd() == null ? null : Timestamp.from(state.graceEnd()));
-            update.setString(3, state.action().name());
-            update.setString(4, by);
-            update.setString(5, reason);
-            update.setBoolean(6, forced);
-            update.setLong(7, writeSeq);
-            update.executeUpdate();
-        }
-    }
-
-    private static void appendHistory(Connection connection, Long rowsRebuilt) throws SQLException {
-        try (PreparedStatement append = connection.prepareStatement(APPEND_HISTORY)) {
-            if (rowsRebuilt == null) {
-                append.setNull(1, java.sql.Types.BIGINT);
-            } else {
-                append.setLong(1, rowsRebuilt);
-            }
-            append.executeUpdate();
-        }
-    }
 
     private static void ensurePartitionsWrittenSince(Connection connection, long writeSeq) throws SQLException {
         try (PreparedStatement range = connection.prepareStatement(MONTHS_WRITTEN_SINCE)) {

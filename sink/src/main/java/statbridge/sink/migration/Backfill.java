@@ -16,9 +16,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import statbridge.sink.db.Partitions;
+import statbridge.sink.dualwrite.DualWriteState;
 import statbridge.sink.dualwrite.ParitySelection;
 import statbridge.sink.writer.BatchWriter;
-import statbridge.sink.writer.Partitions;
 
 /**
  * Copies history between the two shapes, in set-based chunks, each committed with its checkpoint:
@@ -457,11 +458,6 @@ public final class Backfill {
 
     /** The legacy table's name when it is a table (dual-write on), or null when it is the view. */
     static String legacyTable(Connection connection) throws SQLException {
-        try (PreparedStatement kind = connection.prepareStatement(
-                "SELECT relkind::text FROM pg_class WHERE oid = 'ml_monitoring.model_stats_daily_legacy'::regclass");
-                ResultSet rows = kind.executeQuery()) {
-            rows.next();
-            return "v".equals(rows.getString(1)) ? null : "model_stats_daily_legacy";
-        }
+        return DualWriteState.isOn(connection) ? "model_stats_daily_legacy" : null;
     }
 }

@@ -10,11 +10,18 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import statbridge.sink.catalog.CatalogTable;
+import statbridge.sink.db.RowKey;
 import statbridge.sink.deadletter.DeadLetterOutbox;
+import statbridge.sink.dualwrite.DualWriteState;
+import statbridge.sink.legacy.LegacyRowRebuilder.Side;
+import statbridge.sink.legacy.LegacyRowRebuilder;
+import statbridge.sink.offsets.OffsetRange;
+import statbridge.sink.offsets.OffsetTable;
 
 /**
  * Writes one batch in one transaction: it reads the dual-write state (sharing the lock the switch
@@ -33,8 +40,6 @@ import statbridge.sink.deadletter.DeadLetterOutbox;
  */
 public final class BatchWriter {
 
-    static final String READ_MODE = "SELECT mode FROM ml_monitoring.dual_write_state WHERE id = 1 FOR SHARE";
-    static final String NEXT_WRITE_SEQ = "SELECT nextval('ml_monitoring.write_seq')";
     /** The first key of the legacy-row locks ("SbLg"), so that they stay apart from other advisory locks. */
     static final int LEGACY_LOCK_SPACE = 0x53624C67;
     /**
@@ -109,52 +114,24 @@ public final class BatchWriter {
             """.formatted(EVENT_TIME);
     /** The columns of a stat table's primary key, as {@code RETURNING} gives them to the legacy rebuild. */
     private static final String RETURNING_KEY = "RETURNING t.model_name, t.model_version, t.stat_date, t.slice_key, t.metric_type, t.metric_key";
-    private static final String LEGACY_INSERT = """
-            INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
-                   (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
-            """;
-    private static final String CATALOG_JOIN = "JOIN ml_monitoring.metric_catalog c ON c.metric_type = w.metric_type AND c.metric_key = w.metric_key\n";
-    private static final String STAT_OF_W = """
-            CROSS JOIN LATERAL (
-                SELECT s.metric_value, s.updated_at FROM ml_monitoring.model_stats_daily s
-                WHERE s.model_name = w.model_name AND s.model_version = w.model_version AND s.stat_date = w.stat_date
-                  AND s.slice_key = w.slice_key AND s.metric_type = w.metric_type AND s.metric_key = w.metric_key
-                OFFSET 0) s
-            """;
     /**
      * While dual-write is on, each statement that changes a new table also rewrites, in the same
      * statement, the legacy rows of exactly the rows it changed ({@code w}, from its
-     * {@code RETURNING}), as {@code model_stats_daily_legacy_rebuilt} defines them. A row the
+     * {@code RETURNING}), with the one rebuild ({@link LegacyRowRebuilder#rebuild}). A row the
      * batch did not change (an older event lost to "later wins") keeps its legacy row, which
      * already matches. Keys with both a stat and a business event in the batch are left to one
-     * rebuild after both are written ({@link LegacyRowRebuilder#rebuild}), so no legacy row is
-     * written twice in a batch.
+     * rebuild after both are written ({@link LegacyRowRebuilder#rebuild(Connection, Collection)}),
+     * so no legacy row is written twice in a batch.
      */
-    static final String STATS_WITH_LEGACY = withLegacy(UPSERT_STATS + RETURNING_KEY + ", t.metric_value, t.updated_at", LEGACY_INSERT + """
-            SELECT w.model_name, w.model_version, w.stat_date, w.slice_key, c.metric_name, w.metric_value,
-                   b.business_metric_value, GREATEST(w.updated_at, b.updated_at)
-            FROM w
-            """ + CATALOG_JOIN + """
-            LEFT JOIN LATERAL (
-                SELECT b.business_metric_value, b.updated_at FROM ml_monitoring.model_business_stats_daily b
-                WHERE b.model_name = w.model_name AND b.model_version = w.model_version AND b.stat_date = w.stat_date
-                  AND b.slice_key = w.slice_key AND b.metric_type = w.metric_type AND b.metric_key = w.metric_key
-                OFFSET 0) b ON true
-            """);
+    static final String STATS_WITH_LEGACY = withLegacy(UPSERT_STATS + RETURNING_KEY + ", t.metric_value, t.updated_at",
+            LegacyRowRebuilder.rebuild("w", "w", Side.GIVEN, Side.LOOKUP));
     static final String BUSINESS_WITH_LEGACY = withLegacy(UPSERT_BUSINESS + RETURNING_KEY + ", t.business_metric_value, t.updated_at",
-            LEGACY_INSERT + """
-            SELECT w.model_name, w.model_version, w.stat_date, w.slice_key, c.metric_name, s.metric_value,
-                   w.business_metric_value, GREATEST(s.updated_at, w.updated_at)
-            FROM w
-            """ + CATALOG_JOIN + STAT_OF_W);
+            LegacyRowRebuilder.rebuild("w", "w", Side.LOOKUP, Side.GIVEN));
     static final String WITHDRAW_WITH_LEGACY = withLegacy(DELETE_WITHDRAWN + RETURNING_KEY.replace("t.", "b."),
-            LEGACY_INSERT + """
-            SELECT w.model_name, w.model_version, w.stat_date, w.slice_key, c.metric_name, s.metric_value, NULL, s.updated_at
-            FROM w
-            """ + CATALOG_JOIN + STAT_OF_W);
+            LegacyRowRebuilder.rebuild("w", "w", Side.LOOKUP, Side.NONE));
 
     private static String withLegacy(String change, String legacy) {
-        return "WITH w AS (\n" + change + "\n), l AS (\n" + legacy + LegacyRowRebuilder.UPSERT_TAIL + "RETURNING 1\n)\n"
+        return "WITH w AS (\n" + change + "\n), l AS (\n" + LegacyRowRebuilder.upsert(legacy) + "RETURNING 1\n)\n"
                 + "SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM l)";
     }
 
@@ -168,21 +145,15 @@ public final class BatchWriter {
     static final String JOINS_AS_BEFORE = "SELECT set_config(name, reset_val, true) FROM pg_settings "
             + "WHERE name IN ('enable_hashjoin', 'enable_mergejoin')";
 
-    static final String STORE_OFFSET = """
-            INSERT INTO ml_monitoring.sink_offsets AS o (consumer_group, topic, partition, next_offset, updated_at)
-            VALUES (?, ?, ?, ?, now())
-            ON CONFLICT (consumer_group, topic, partition) DO UPDATE
-            SET next_offset = EXCLUDED.next_offset, updated_at = EXCLUDED.updated_at
-            WHERE o.next_offset = ?
-            """;
-
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchWriter.class);
 
     private final String consumerGroup;
+    private final OffsetTable offsets;
     private volatile int lockBuckets;
 
     public BatchWriter(String consumerGroup) {
         this.consumerGroup = consumerGroup;
+        this.offsets = new OffsetTable(consumerGroup);
     }
 
     /**
@@ -208,18 +179,11 @@ public final class BatchWriter {
      */
     public BatchResult write(Connection connection, Batch batch) throws SQLException {
         try {
-            boolean dualWrite;
-            try (PreparedStatement mode = connection.prepareStatement(READ_MODE); ResultSet rows = mode.executeQuery()) {
-                dualWrite = rows.next() && "ON".equals(rows.getString(1));
-            }
+            boolean dualWrite = DualWriteState.isOnForBatch(connection);
             if (dualWrite) {
                 lockLegacyRows(connection, batch.facts());
             }
-            long writeSeq;
-            try (PreparedStatement seq = connection.prepareStatement(NEXT_WRITE_SEQ); ResultSet rows = seq.executeQuery()) {
-                rows.next();
-                writeSeq = rows.getLong(1);
-            }
+            long writeSeq = DualWriteState.nextWriteSeq(connection);
             CatalogTable.insert(connection, batch.newCatalogEntries());
 
             Collection<Fact> stats = Batch.latestPerRow(batch.facts(), Fact.Kind.STAT);
@@ -232,7 +196,7 @@ public final class BatchWriter {
             long t0 = System.nanoTime();
             // While dual-write is on, a key with a stat and a business event in this batch gets its legacy
             // row once, after both are written; every other key's by the statement that changes it.
-            Set<Fact.RowKey> legacyAfter = dualWrite ? keysOfBoth(stats, business) : Set.of();
+            Set<RowKey> legacyAfter = dualWrite ? keysOfBoth(stats, business) : Set.of();
             Predicate<Fact> legacyNow = fact -> dualWrite && !legacyAfter.contains(fact.rowKey());
             int[] statRows = sum(upsert(connection, STATS_WITH_LEGACY, only(stats, legacyNow, true), writeSeq, true),
                     upsert(connection, UPSERT_STATS, only(stats, legacyNow, false), writeSeq, false));
@@ -269,10 +233,10 @@ public final class BatchWriter {
         return selected;
     }
 
-    private static Set<Fact.RowKey> keysOfBoth(Collection<Fact> stats, Collection<Fact> business) {
-        Set<Fact.RowKey> statKeys = new HashSet<>();
+    private static Set<RowKey> keysOfBoth(Collection<Fact> stats, Collection<Fact> business) {
+        Set<RowKey> statKeys = new HashSet<>();
         stats.forEach(f -> statKeys.add(f.rowKey()));
-        Set<Fact.RowKey> both = new HashSet<>();
+        Set<RowKey> both = new HashSet<>();
         business.forEach(f -> {
             if (statKeys.contains(f.rowKey())) {
                 both.add(f.rowKey());
@@ -412,23 +376,11 @@ public final class BatchWriter {
         }
     }
 
-    private void storeOffsets(Connection connection, Map<TopicPartition, Batch.Offsets> offsets) throws SQLException {
-        if (offsets.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement store = connection.prepareStatement(STORE_OFFSET)) {
-            for (Map.Entry<TopicPartition, Batch.Offsets> entry : offsets.entrySet()) {
-                TopicPartition partition = entry.getKey();
-                store.setString(1, consumerGroup);
-                store.setString(2, partition.topic());
-                store.setInt(3, partition.partition());
-                store.setLong(4, entry.getValue().next());
-                store.setLong(5, entry.getValue().expected());
-                if (store.executeUpdate() == 0) {
-                    throw new FencedException("the stored offset of " + partition + " is no longer "
-                            + entry.getValue().expected() + ": another sink instance has taken the partition over");
-                }
-            }
+    private void storeOffsets(Connection connection, Map<TopicPartition, OffsetRange> ranges) throws SQLException {
+        Optional<TopicPartition> moved = offsets.store(connection, ranges);
+        if (moved.isPresent()) {
+            throw new FencedException("the stored offset of " + moved.get() + " is no longer " + ranges.get(moved.get()).expected()
+                    + ": another sink instance has taken the partition over");
         }
     }
 

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import org.apache.kafka.common.utils.Utils;
 import statbridge.contract.StatKey;
+import statbridge.sink.db.RowKey;
 import statbridge.v2.MetricType;
 
 /**
@@ -21,10 +22,6 @@ public record Fact(Kind kind, String modelName, String modelVersion, LocalDate s
     }
 
     /** The identity of the row the fact describes. */
-    public record RowKey(String modelName, String modelVersion, LocalDate statDate, String sliceKey,
-            MetricType metricType, String metricKey) {
-    }
-
     public RowKey rowKey() {
         return new RowKey(modelName, modelVersion, statDate, sliceKey, metricType, metricKey);
     }

@@ -14,7 +14,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.apache.kafka.common.TopicPartition;
+import statbridge.sink.db.RowKey;
 import statbridge.sink.deadletter.DeadLetterOutbox;
+import statbridge.sink.offsets.OffsetRange;
 
 /**
  * Writes a batch as up to {@code lanes} transactions running side by side, one connection each,
@@ -65,7 +67,7 @@ public final class LaneWriter implements AutoCloseable {
         if (lanes == 1) {
             return List.of(batch);
         }
-        Map<Fact.RowKey, Integer> laneOfRow = new HashMap<>();
+        Map<RowKey, Integer> laneOfRow = new HashMap<>();
         Map<Integer, List<Fact>> facts = new LinkedHashMap<>();
         for (Fact fact : batch.facts()) {
             int lane = fact.partition() % lanes;
@@ -75,7 +77,7 @@ public final class LaneWriter implements AutoCloseable {
             }
             facts.computeIfAbsent(lane, l -> new ArrayList<>()).add(fact);
         }
-        Map<Integer, Map<TopicPartition, Batch.Offsets>> offsets = new LinkedHashMap<>();
+        Map<Integer, Map<TopicPartition, OffsetRange>> offsets = new LinkedHashMap<>();
         batch.offsets().forEach((partition, range) ->
                 offsets.computeIfAbsent(partition.partition() % lanes, l -> new HashMap<>()).put(partition, range));
         Map<Integer, List<DeadLetterOutbox.Entry>> deadLetters = new HashMap<>();
@@ -85,7 +87,7 @@ public final class LaneWriter implements AutoCloseable {
         List<Batch> parts = new ArrayList<>();
         for (int lane = 0; lane < lanes; lane++) {
             List<Fact> laneFacts = facts.getOrDefault(lane, List.of());
-            Map<TopicPartition, Batch.Offsets> laneOffsets = offsets.getOrDefault(lane, Map.of());
+            Map<TopicPartition, OffsetRange> laneOffsets = offsets.getOrDefault(lane, Map.of());
             List<DeadLetterOutbox.Entry> laneDeadLetters = deadLetters.getOrDefault(lane, List.of());
             if (!laneFacts.isEmpty() || !laneOffsets.isEmpty() || !laneDeadLetters.isEmpty()) {
                 parts.add(new Batch(laneFacts, batch.newCatalogEntries(), laneOffsets, laneDeadLetters));

@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import statbridge.catalog.CatalogEntry;
 import statbridge.sink.SinkDatabase;
+import statbridge.sink.db.Partitions;
+import statbridge.sink.offsets.OffsetRange;
 import statbridge.sink.writer.Batch;
 import statbridge.sink.writer.BatchWriter;
 import statbridge.sink.writer.Fact;
-import statbridge.sink.writer.Partitions;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
 import statbridge.v2.MetricType;
@@ -61,7 +62,7 @@ class DualWriteSwitchIT {
         long expected = stored.getOrDefault(partition, -1L);
         partitions.ensureFor(java.util.Arrays.stream(facts).map(Fact::statDate).toList());
         try (Connection connection = db.connection()) {
-            writer.write(connection, new Batch(List.of(facts), List.of(), Map.of(partition, new Batch.Offsets(expected, offset))));
+            writer.write(connection, new Batch(List.of(facts), List.of(), Map.of(partition, new OffsetRange(expected, offset))));
         }
         stored.put(partition, offset);
     }

@@ -3,13 +3,10 @@ package statbridge.sink.writer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import statbridge.catalog.CatalogEntry;
 import statbridge.sink.SinkDatabase;
+import statbridge.sink.db.Partitions;
+import statbridge.sink.offsets.OffsetRange;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
 import statbridge.v2.MetricType;
@@ -70,11 +69,11 @@ class BatchWriterIT {
 
     private BatchResult write(Fact... facts) throws Exception {
         List<Fact> list = List.of(facts);
-        Map<TopicPartition, Batch.Offsets> offsets = new java.util.HashMap<>();
+        Map<TopicPartition, OffsetRange> offsets = new java.util.HashMap<>();
         for (Fact fact : list) {
             TopicPartition partition = new TopicPartition(fact.topic(), fact.partition());
-            offsets.merge(partition, new Batch.Offsets(stored.getOrDefault(partition, -1L), fact.offset() + 1),
-                    (a, b) -> new Batch.Offsets(a.expected(), Math.max(a.next(), b.next())));
+            offsets.merge(partition, new OffsetRange(stored.getOrDefault(partition, -1L), fact.offset() + 1),
+                    (a, b) -> new OffsetRange(a.expected(), Math.max(a.next(), b.next())));
         }
         partitions.ensureFor(list.stream().map(Fact::statDate).toList());
         BatchResult result;
@@ -159,7 +158,7 @@ class BatchWriterIT {
                 STATS.topic(), 0, 2);
         try (Connection connection = db.connection()) {
             assertThatThrownBy(() -> writer.write(connection, new Batch(List.of(late), List.of(),
-                    Map.of(STATS, new Batch.Offsets(-1, 3)))))
+                    Map.of(STATS, new OffsetRange(-1, 3)))))
                     .isInstanceOf(FencedException.class).hasMessageContaining("model-stats.v2-0");
         }
         assertThat(db.stats()).hasSize(2);
@@ -178,7 +177,7 @@ class BatchWriterIT {
         BatchResult again;
         try (Connection connection = db.connection()) {
             again = writer.write(connection, new Batch(List.of(first, kpi), List.of(),
-                    Map.of(STATS, new Batch.Offsets(-1, first.offset() + 1), KPIS, new Batch.Offsets(-1, kpi.offset() + 1))));
+                    Map.of(STATS, new OffsetRange(-1, first.offset() + 1), KPIS, new OffsetRange(-1, kpi.offset() + 1))));
         }
         assertThat(again.statRows()).isZero();
         assertThat(again.businessRows()).isZero();
@@ -220,7 +219,7 @@ class BatchWriterIT {
         for (int seg = 0; seg < 160; seg++) {
             withdrawals.add(kpi("seg=" + seg, "churn_rate", MetricType.BUSINESS, null, 1_000 + seg));
         }
-        Map<TopicPartition, Batch.Offsets> offsets = Map.of(KPIS, new Batch.Offsets(-1, kpiOffset));
+        Map<TopicPartition, OffsetRange> offsets = Map.of(KPIS, new OffsetRange(-1, kpiOffset));
         long[] scans = new long[2];
         BatchResult result;
         try (Connection connection = DriverManager.getConnection(db.jdbcUrl)) {
@@ -257,67 +256,6 @@ class BatchWriterIT {
             row.next();
             return new long[] {row.getLong(1), row.getLong(2)};
         }
-    }
-
-    /**
-     * Switching dual-write back on rewrites the legacy rows of what was written while it was off.
-     * The work must follow those rows: it may read the new tables once to find them, then look each
-     * up, but not go over the history again for every partition or merge it in whole (the former
-     * statement did both, depending on the plan the statistics gave).
-     */
-    @Test
-    void theRebuildAfterTheSwitchFollowsTheRowsWrittenSinceNotTheHistory() throws Exception {
-        partitions.ensureFor(List.of(LocalDate.of(2025, 1, 1), LocalDate.of(2025, 2, 1), LocalDate.of(2025, 3, 1)));
-        for (String table : List.of("model_stats_daily", "model_business_stats_daily")) {
-            db.execute("""
-                    INSERT INTO ml_monitoring.%s
-                           (model_name, model_version, stat_date, slice_key, metric_type, metric_key, %s,
-                            event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
-                    SELECT 'IntentClassifier', 'v4', date '2025-01-01' + (i %% 90), 'seg=' || (i / 90), 'BUSINESS', 'churn_rate', i,
-                           timestamptz 'epoch', i, 'history', 0, i / 1000, now()
-                    FROM generate_series(0, 199999) i
-                    """.formatted(table, table.equals("model_stats_daily") ? "metric_value" : "business_metric_value"));
-        }
-        db.execute("ANALYZE ml_monitoring.model_stats_daily, ml_monitoring.model_business_stats_daily");
-        String explain;
-        int rebuilt;
-        try (Connection connection = db.connection()) {
-            try (PreparedStatement statement = connection.prepareStatement(
-                    "EXPLAIN (ANALYZE, FORMAT JSON) " + LegacyRowRebuilder.SINCE_WRITE_SEQ)) {
-                for (int p = 1; p <= 3; p++) {
-                    statement.setLong(p, 197);
-                }
-                try (ResultSet plan = statement.executeQuery()) {
-                    plan.next();
-                    explain = plan.getString(1);
-                }
-            }
-            connection.rollback();
-            rebuilt = LegacyRowRebuilder.rebuildSince(connection, 197);
-            connection.commit();
-        }
-        assertThat(rebuilt).isEqualTo(2_000);
-        assertThat(db.rows("""
-                SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy l
-                JOIN ml_monitoring.model_stats_daily_legacy_rebuilt r USING (model_name, model_version, stat_date, slice_key, metric_name)
-                WHERE r.metric_value = l.metric_value AND r.business_metric_value = l.business_metric_value
-                  AND l.metric_value >= 198000""")).as("the rows written since, as the rebuild says").containsExactly("2000");
-        assertThat(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy")).as("nothing from the history").containsExactly("2000");
-        long read = rowsRead(new ObjectMapper().readTree(explain).get(0).get("Plan"));
-        assertThat(read).as("rows the rebuild read: the new tables once (400,000 rows) and a lookup per key written since")
-                .isBetween(400_000L, 400_000L + 3 * 2_000L + 100L);
-    }
-
-    /** Rows each scan of the plan read (returned or filtered out), times the times it ran. */
-    private static long rowsRead(JsonNode node) {
-        long rows = 0;
-        if (node.get("Node Type").asText().contains("Scan") && node.has("Relation Name")) {
-            rows += (node.get("Actual Rows").asLong() + node.path("Rows Removed by Filter").asLong()) * node.get("Actual Loops").asLong();
-        }
-        for (JsonNode child : node.path("Plans")) {
-            rows += rowsRead(child);
-        }
-        return rows;
     }
 
     @Test

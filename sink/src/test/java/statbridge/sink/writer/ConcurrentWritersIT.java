@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import statbridge.catalog.CatalogEntry;
 import statbridge.sink.SinkDatabase;
+import statbridge.sink.db.Partitions;
+import statbridge.sink.offsets.OffsetRange;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
 import statbridge.v2.MetricType;
@@ -57,7 +59,7 @@ class ConcurrentWritersIT {
 
     private static Batch batch(Fact fact, long expected) {
         return new Batch(List.of(fact), List.of(),
-                Map.of(new TopicPartition(fact.topic(), fact.partition()), new Batch.Offsets(expected, fact.offset() + 1)));
+                Map.of(new TopicPartition(fact.topic(), fact.partition()), new OffsetRange(expected, fact.offset() + 1)));
     }
 
     private BatchResult write(Batch batch) throws Exception {

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import statbridge.catalog.CatalogEntry;
 import statbridge.sink.SinkDatabase;
+import statbridge.sink.db.Partitions;
+import statbridge.sink.offsets.OffsetRange;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
 import statbridge.v2.MetricType;
@@ -45,7 +47,7 @@ class LaneWriterIT {
     /** A stat and a KPI for each of {@code keys} rows, the stat in partition {@code statPartition(i)}, the KPI in {@code kpiPartition(i)}. */
     private static Batch batch(int keys, IntUnaryOperator statPartition, IntUnaryOperator kpiPartition) {
         List<Fact> facts = new ArrayList<>();
-        Map<TopicPartition, Batch.Offsets> offsets = new HashMap<>();
+        Map<TopicPartition, OffsetRange> offsets = new HashMap<>();
         for (int i = 0; i < keys; i++) {
             facts.add(new Fact(Fact.Kind.STAT, "ChurnModel", "v2", DAY, "region=" + i, MetricType.BUSINESS, "churn_rate",
                     i / 1000.0, 1_000L + i, STATS, statPartition.applyAsInt(i), i));
@@ -53,8 +55,8 @@ class LaneWriterIT {
                     i * 10.0, 1_000L + i, KPIS, kpiPartition.applyAsInt(i), i));
         }
         for (Fact fact : facts) {
-            offsets.merge(new TopicPartition(fact.topic(), fact.partition()), new Batch.Offsets(-1, fact.offset() + 1),
-                    (a, b) -> new Batch.Offsets(-1, Math.max(a.next(), b.next())));
+            offsets.merge(new TopicPartition(fact.topic(), fact.partition()), new OffsetRange(-1, fact.offset() + 1),
+                    (a, b) -> new OffsetRange(-1, Math.max(a.next(), b.next())));
         }
         return new Batch(facts, List.of(), offsets);
     }

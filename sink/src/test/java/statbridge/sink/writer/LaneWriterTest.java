@@ -10,6 +10,7 @@ import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import statbridge.catalog.CatalogEntry;
+import statbridge.sink.offsets.OffsetRange;
 import statbridge.v2.MetricType;
 
 /** How a batch is split into write lanes. */
@@ -25,13 +26,13 @@ class LaneWriterTest {
     }
 
     private static Batch batch(List<Fact> facts, TopicPartition... onlyOffsets) {
-        Map<TopicPartition, Batch.Offsets> offsets = new HashMap<>();
+        Map<TopicPartition, OffsetRange> offsets = new HashMap<>();
         for (Fact fact : facts) {
-            offsets.merge(new TopicPartition(fact.topic(), fact.partition()), new Batch.Offsets(-1, fact.offset() + 1),
-                    (a, b) -> new Batch.Offsets(-1, Math.max(a.next(), b.next())));
+            offsets.merge(new TopicPartition(fact.topic(), fact.partition()), new OffsetRange(-1, fact.offset() + 1),
+                    (a, b) -> new OffsetRange(-1, Math.max(a.next(), b.next())));
         }
         for (TopicPartition partition : onlyOffsets) {
-            offsets.put(partition, new Batch.Offsets(7, 8));
+            offsets.put(partition, new OffsetRange(7, 8));
         }
         return new Batch(facts, NEW_ENTRIES, offsets);
     }
@@ -50,7 +51,7 @@ class LaneWriterTest {
         assertThat(lanes.get(1).facts()).extracting(Fact::partition).containsExactly(1, 1, 3, 3);
         assertThat(lanes.get(0).offsets()).containsOnlyKeys(new TopicPartition(STATS, 0), new TopicPartition(KPIS, 0),
                 new TopicPartition(STATS, 2), new TopicPartition(KPIS, 2));
-        assertThat(lanes.get(1).offsets()).containsEntry(new TopicPartition(KPIS, 3), new Batch.Offsets(-1, 24))
+        assertThat(lanes.get(1).offsets()).containsEntry(new TopicPartition(KPIS, 3), new OffsetRange(-1, 24))
                 .hasSize(4);
         assertThat(lanes).allSatisfy(lane -> assertThat(lane.newCatalogEntries()).isEqualTo(NEW_ENTRIES));
     }

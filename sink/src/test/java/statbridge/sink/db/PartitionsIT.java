@@ -1,4 +1,4 @@
-package statbridge.sink.writer;
+package statbridge.sink.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

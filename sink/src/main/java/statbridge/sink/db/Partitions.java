@@ -1,4 +1,4 @@
-package statbridge.sink.writer;
+package statbridge.sink.db;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
