@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -72,6 +73,26 @@ final class PartitionStates {
         Set<TopicPartition> paused = new HashSet<>(phases.keySet());
         paused.removeAll(inPhase(Phase.CONSUMING));
         return paused;
+    }
+
+    /**
+     * Pauses what must not be consumed now and resumes every other assigned partition, whatever
+     * was paused before.
+     */
+    void applyTo(Consumer<?, ?> consumer, boolean retrying) {
+        Set<TopicPartition> assignment = consumer.assignment();
+        Set<TopicPartition> pause = toPause(retrying);
+        pause.retainAll(assignment);
+        Set<TopicPartition> resume = new HashSet<>(consumer.paused());
+        resume.removeAll(pause);
+        resume.retainAll(assignment);
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+        }
+        pause.removeAll(consumer.paused());
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
     }
 
     private Set<TopicPartition> inPhase(Phase phase) {

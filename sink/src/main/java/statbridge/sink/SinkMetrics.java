@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import statbridge.sink.dualwrite.GracePeriodWatch;
 import statbridge.sink.dualwrite.ParityResult;
 import statbridge.sink.writer.BatchResult;
 
@@ -18,7 +19,7 @@ import statbridge.sink.writer.BatchResult;
  * {@code statbridge.sink.offsets.skipped} (records lost to retention, accepted by an operator),
  * {@code statbridge.sink.grace.switch.refused}.
  */
-public final class SinkMetrics {
+public final class SinkMetrics implements GracePeriodWatch.Listener {
 
     private final MeterRegistry registry;
     private final Map<String, Counter> rows = new ConcurrentHashMap<>();
@@ -77,7 +78,8 @@ public final class SinkMetrics {
         retries.increment();
     }
 
-    void dualWrite(boolean on) {
+    @Override
+    public void dualWrite(boolean on) {
         dualWriteOn.set(on ? 1 : 0);
     }
 
@@ -89,11 +91,13 @@ public final class SinkMetrics {
         offsetsSkipped.increment(count);
     }
 
-    void graceSwitchRefused() {
+    @Override
+    public void switchOffRefused() {
         graceSwitchRefused.increment();
     }
 
-    void parity(ParityResult result) {
+    @Override
+    public void parity(ParityResult result) {
         parityOk.set(result.ok() ? 1 : 0);
         parityDifferences.set(result.differences());
     }

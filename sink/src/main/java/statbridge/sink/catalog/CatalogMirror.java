@@ -1,11 +1,14 @@
 package statbridge.sink.catalog;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
@@ -107,6 +110,19 @@ public final class CatalogMirror implements AutoCloseable {
     /** Entries the database may not have yet. */
     public List<CatalogEntry> pendingForDatabase() {
         return new ArrayList<>(notInDatabase.values());
+    }
+
+    /** Copies the entries the database does not have yet into {@code ml_monitoring.metric_catalog}. */
+    public void copyPendingTo(DataSource dataSource) throws SQLException {
+        List<CatalogEntry> pending = pendingForDatabase();
+        if (pending.isEmpty()) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            CatalogTable.insert(connection, pending);
+            connection.commit();
+        }
+        persisted(pending);
     }
 
     /** The database now has these entries. */
