@@ -13,15 +13,15 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.deadletter.DeadLetter;
-import statbridge.deadletter.DeadLetterReplayer;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
+import statbridge.replay.DeadLetterReplayer;
 import statbridge.serde.AvroDeserializer;
 import statbridge.topics.TopicReader;
 

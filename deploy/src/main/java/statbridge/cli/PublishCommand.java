@@ -17,14 +17,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.specific.SpecificRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.contract.ContractSchema;
-import statbridge.publish.StatLines;
 import statbridge.publish.StatPublisher;
 
 /** {@code statbridge publish}: stats from a CSV or JSON-lines file (or stdin) to Kafka. */

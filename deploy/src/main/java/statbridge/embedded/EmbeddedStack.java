@@ -25,10 +25,10 @@ import statbridge.pipeline.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
-import statbridge.registry.SchemaRegistryStore;
+import statbridge.registry.server.RegistryJournal;
 import statbridge.registry.server.SchemaRegistryServer;
-import statbridge.serde.SubjectNames;
 import statbridge.runtime.Component;
+import statbridge.serde.SubjectNames;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkConfig;
 import statbridge.topics.TopicCreator;
@@ -106,7 +106,7 @@ public final class EmbeddedStack implements AutoCloseable {
         log.println("starting the schema registry ...");
         log.flush();
         SchemaRegistryServer registry = SchemaRegistryServer.start("127.0.0.1", freeFrom(registryPort),
-                SchemaRegistryStore.persistent(dataDir.resolve("registry").resolve("schemas.jsonl")), null);
+                RegistryJournal.open(dataDir.resolve("registry").resolve("schemas.jsonl")), null);
         parts.add(registry);
         registryServer = registry;
         log.println("starting PostgreSQL ...");

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.apache.avro.Schema;
 import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
 
 /**
  * The state of a schema registry: subjects, their versions, global schema ids, and the
@@ -16,8 +16,8 @@ import org.apache.avro.AvroRuntimeException;
  * subjects; registering a schema already under a subject returns its existing id; a schema
  * that breaks the subject's rule is refused with error 409).
  *
- * <p>Held in memory. It backs both {@code statbridge.registry.server.SchemaRegistryServer} and
- * the {@code mock://} client, so both behave the same. Thread-safe.
+ * <p>Held in memory. It backs both statbridge's registry server (which journals its changes, see
+ * {@link #recordChangesTo}) and the {@code mock://} client, so both behave the same. Thread-safe.
  */
 public final class SchemaRegistryStore {
 
@@ -30,7 +30,7 @@ public final class SchemaRegistryStore {
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
     private CompatibilityLevel globalLevel;
     private int nextId = 1;
-    private java.io.Writer journal;
+    private ChangeLog changes;
 
     public SchemaRegistryStore() {
         this(DEFAULT_COMPATIBILITY);
@@ -41,58 +41,24 @@ public final class SchemaRegistryStore {
     }
 
     /**
-     * A store kept in {@code file}: every change is appended as a JSON line and replayed on the
-     * next start. The operations are deterministic, so schema ids come back the same — records
-     * already in Kafka carry them.
+     * Where every change goes once it is applied, e.g. a journal the store is rebuilt from on the
+     * next start: a change is its operation ({@code register}, {@code level}, {@code delete-level},
+     * {@code delete-subject}, {@code delete-version}), its subject (null for the global level) and
+     * its argument, if any.
      */
-    public static SchemaRegistryStore persistent(java.nio.file.Path file) throws java.io.IOException {
-        SchemaRegistryStore store = new SchemaRegistryStore();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        if (java.nio.file.Files.exists(file)) {
-            for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                com.fasterxml.jackson.databind.JsonNode change = json.readTree(line);
-                String subject = change.path("subject").isNull() ? null : change.path("subject").asText(null);
-                switch (change.get("op").asText()) {
-                    case "register" -> store.register(subject, change.get("schema").asText());
-                    case "level" -> {
-                        CompatibilityLevel level = CompatibilityLevel.parse(change.get("level").asText());
-                        if (subject == null) {
-                            store.setGlobalLevel(level);
-                        } else {
-                            store.setSubjectLevel(subject, level);
-                        }
-                    }
-                    case "delete-level" -> store.deleteSubjectLevel(subject);
-                    case "delete-subject" -> store.deleteSubject(subject);
-                    case "delete-version" -> store.deleteVersion(subject, change.get("version").asText());
-                    default -> throw new java.io.IOException("unknown change in " + file + ": " + line);
-                }
-            }
-        }
-        java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
-        store.journal = java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        return store;
+    @FunctionalInterface
+    public interface ChangeLog {
+        void append(String op, String subject, String field, String value);
+    }
+
+    /** Sends every change from now on to {@code changes}. */
+    public synchronized void recordChangesTo(ChangeLog changes) {
+        this.changes = changes;
     }
 
     private void record(String op, String subject, String field, String value) {
-        if (journal == null) {
-            return;
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode change = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
-                .put("op", op).put("subject", subject);
-        if (field != null) {
-            change.put(field, value);
-        }
-        try {
-            journal.write(change.toString());
-            journal.write('\n');
-            journal.flush();
-        } catch (java.io.IOException e) {
-            throw new RegistryException(500, RegistryException.INTERNAL_ERROR, "cannot persist the registry change: " + e.getMessage());
+        if (changes != null) {
+            changes.append(op, subject, field, value);
         }
     }
 

@@ -107,24 +107,4 @@ class SchemaRegistryStoreTest {
         assertThat(store.subjects()).isEmpty();
         assertThat(store.schemaById(id)).isEqualTo(V1.toString());
     }
-
-    @Test
-    void aPersistentStoreComesBackWithTheSameIdsVersionsAndRules(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
-        java.nio.file.Path file = dir.resolve("registry.jsonl");
-        SchemaRegistryStore first = SchemaRegistryStore.persistent(file);
-        int a = first.register("a-value", V1.toString()).id();
-        first.setSubjectLevel("a-value", CompatibilityLevel.NONE);
-        int b = first.register("a-value", V2_BREAKING.toString()).id();
-        first.register("b-value", V2.toString());
-        first.deleteSubject("b-value");
-
-        SchemaRegistryStore again = SchemaRegistryStore.persistent(file);
-
-        assertThat(again.schemaById(a)).isEqualTo(V1.toString());
-        assertThat(again.version("a-value", "2").id()).isEqualTo(b);
-        assertThat(again.subjectLevel("a-value")).contains(CompatibilityLevel.NONE);
-        assertThat(again.subjects()).containsExactly("a-value");
-        assertThat(again.register("c-value", V2.toString()).id()).as("ids continue after the replayed ones").isEqualTo(b + 1);
-    }
 }

@@ -1,4 +1,4 @@
-package statbridge.publish;
+package statbridge.cli;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -40,7 +40,7 @@ import statbridge.v2.MetricType;
  * a duplicate, unknown or missing column makes the whole input unusable
  * ({@link BadHeaderException}): nothing can be read safely by position after it.
  */
-public final class StatLines {
+final class StatLines {
 
     /** The record version the lines describe. */
     public enum Version {

@@ -1,4 +1,4 @@
-package statbridge.publish;
+package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

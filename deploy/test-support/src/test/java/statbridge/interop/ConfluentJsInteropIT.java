@@ -45,7 +45,7 @@ class ConfluentJsInteropIT {
         registryUrl = server.url();
         registry = SchemaRegistryClients.create(Map.of(RegistryClientConfig.URL, registryUrl));
         assertThat(SCRIPT_DIR.resolve("node_modules/@confluentinc/schemaregistry"))
-                .as("Confluent's JS client is installed by the build (npm ci in schemas/src/test/js)")
+                .as("Confluent's JS client is installed by the build (npm ci in deploy/test-support/src/test/js)")
                 .isDirectory();
     }
 
