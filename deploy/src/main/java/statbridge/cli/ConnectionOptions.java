@@ -31,7 +31,7 @@ public final class ConnectionOptions {
      */
     public Configuration resolve() {
         Configuration config = resolve(System.getenv());
-        java.util.Optional<Map<String, String>> local = statbridge.embedded.LocalEndpoints.read();
+        java.util.Optional<Map<String, String>> local = LocalEndpoints.read();
         if (local.isEmpty()) {
             return config;
         }

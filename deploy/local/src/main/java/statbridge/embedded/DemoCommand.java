@@ -1,4 +1,4 @@
-package statbridge.cli;
+package statbridge.embedded;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
@@ -23,11 +23,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.MetricCatalog;
+import statbridge.cli.ConnectionOptions;
+import statbridge.cli.ExitCodes;
 import statbridge.config.CommonSettings;
 import statbridge.deadletter.DeadLetter;
 import statbridge.embedded.EmbeddedStack;
@@ -46,7 +48,7 @@ import statbridge.v2.MetricType;
                 + "month of model statistics — legacy jobs in v1, migrated jobs in v2, one job publishing both while it migrates, "
                 + "and two bad records — waits until it has landed, then shows the legacy shape and the new shape side by side, "
                 + "the parity report and the dead letters, and stops.")
-final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;

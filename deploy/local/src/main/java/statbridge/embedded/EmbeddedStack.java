@@ -17,6 +17,7 @@ import java.util.Map;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogFile;
 import statbridge.catalog.CatalogTopic;
+import statbridge.cli.LocalEndpoints;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.contract.ContractSchema;

@@ -1,4 +1,4 @@
-package statbridge.embedded;
+package statbridge.cli;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -28,7 +28,7 @@ public final class LocalEndpoints {
         return home.resolve("endpoints.properties");
     }
 
-    static void write(Map<String, String> endpoints) throws IOException {
+    public static void write(Map<String, String> endpoints) throws IOException {
         Path file = file();
         Files.createDirectories(file.getParent());
         Properties properties = new Properties();
@@ -39,7 +39,7 @@ public final class LocalEndpoints {
         }
     }
 
-    static void remove() {
+    public static void remove() {
         try {
             Optional<Map<String, String>> current = read();
             if (current.isPresent() && Long.toString(ProcessHandle.current().pid()).equals(current.get().get("pid"))) {

@@ -1,4 +1,4 @@
-package statbridge.cli;
+package statbridge.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,9 +1,10 @@
-package statbridge.cli;
+package statbridge.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
+import statbridge.cli.CliRunner;
 
 /** {@code statbridge demo} runs to the end: both shapes, parity equal, the bad records dead-lettered. */
 class DemoCommandIT {

@@ -1,4 +1,4 @@
-package statbridge.cli;
+package statbridge.embedded;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
@@ -7,9 +7,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import statbridge.cli.ConnectionOptions;
+import statbridge.cli.ExitCodes;
 import statbridge.embedded.EmbeddedStack;
 import statbridge.operations.OperationsServer;
 
@@ -22,7 +24,7 @@ import statbridge.operations.OperationsServer;
                 + "without flags. It is for one machine: every service listens on 127.0.0.1, the registry keeps no replicas and "
                 + "has no authentication; in production, run 'statbridge pipeline' and 'statbridge sink' against your own "
                 + "Kafka, schema registry and PostgreSQL.")
-final class UpCommand implements Callable<Integer> {
+public final class UpCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
