@@ -3,6 +3,7 @@ package statbridge.cli;
 import java.util.ArrayList;
 import java.util.List;
 import statbridge.config.CommonSettings;
+import statbridge.config.RegistrySettings;
 import statbridge.config.Setting;
 import statbridge.pipeline.PipelineSettings;
 
@@ -15,6 +16,7 @@ public final class ConfigReference {
     /** Every setting statbridge reads, in the order the README lists them. */
     public static List<Setting> settings() {
         List<Setting> all = new ArrayList<>(CommonSettings.all());
+        all.addAll(RegistrySettings.all());
         all.addAll(PipelineSettings.all());
         all.addAll(statbridge.sink.SinkSettings.all());
         all.addAll(statbridge.operations.OperationsSettings.all());
@@ -22,10 +24,11 @@ public final class ConfigReference {
     }
 
     public static String markdown() {
-        StringBuilder table = new StringBuilder("| key | environment variable | default | meaning |\n|---|---|---|---|\n");
+        StringBuilder table = new StringBuilder("| key | environment variable | default | allowed | meaning |\n|---|---|---|---|---|\n");
         for (Setting setting : settings()) {
             table.append("| `").append(setting.key()).append("` | `").append(setting.environmentVariable()).append("` | ")
                     .append(setting.defaultValue() == null ? "—" : "`" + setting.defaultValue() + "`").append(" | ")
+                    .append(setting.allowed()).append(" | ")
                     .append(setting.doc().replace("|", "\\|")).append(" |\n");
         }
         return table.toString();

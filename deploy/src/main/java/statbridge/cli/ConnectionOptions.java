@@ -59,7 +59,9 @@ public final class ConnectionOptions {
         shortName(environment, "STATBRIDGE_KAFKA", CommonSettings.KAFKA_BOOTSTRAP_SERVERS.environmentVariable(), environmentWithShortNames);
         shortName(environment, "STATBRIDGE_REGISTRY", CommonSettings.SCHEMA_REGISTRY_URL.environmentVariable(), environmentWithShortNames);
         shortName(environment, "STATBRIDGE_JDBC", CommonSettings.JDBC_URL.environmentVariable(), environmentWithShortNames);
-        return Configuration.load(configFile, environmentWithShortNames, flags);
+        Configuration config = Configuration.load(configFile, environmentWithShortNames, flags);
+        config.validate(ConfigReference.settings());
+        return config;
     }
 
     private static void shortName(Map<String, String> environment, String shortName, String longName, Map<String, String> into) {

@@ -1,12 +1,16 @@
 package statbridge.pipeline;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import statbridge.catalog.InferenceRules;
 import statbridge.catalog.UnmappedPolicy;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
+import statbridge.config.RegistrySettings;
+import statbridge.config.Setting;
 import statbridge.contract.StatValidator;
 import statbridge.pipeline.errors.DeadLetterProcessingExceptionHandler;
 import statbridge.pipeline.errors.DeadLetterProductionExceptionHandler;
@@ -32,7 +36,11 @@ public record PipelineConfig(
         Map<String, Object> streams,
         Map<String, Object> registry) {
 
+    /**
+     * @throws statbridge.config.ConfigurationException naming every key whose value its declaration does not allow
+     */
     public static PipelineConfig from(Configuration config) {
+        config.validate(settings());
         Map<String, Object> streams = new HashMap<>(CommonSettings.kafkaClientConfig(config));
         streams.put("application.id", config.get(PipelineSettings.APPLICATION_ID));
         streams.put("processing.guarantee", "exactly_once_v2");
@@ -65,5 +73,13 @@ public record PipelineConfig(
                 (short) config.getInt(PipelineSettings.TOPIC_REPLICATION_FACTOR),
                 streams,
                 registry);
+    }
+
+    /** Every key the pipeline reads: the shared ones, the registry client's and its own. */
+    public static List<Setting> settings() {
+        List<Setting> all = new ArrayList<>(CommonSettings.all());
+        all.addAll(RegistrySettings.all());
+        all.addAll(PipelineSettings.all());
+        return all;
     }
 }

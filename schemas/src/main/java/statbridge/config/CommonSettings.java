@@ -18,7 +18,7 @@ public final class CommonSettings {
     public static final Setting JDBC_URL = new Setting("jdbc.url", "jdbc:postgresql://localhost:5432/postgres",
             "PostgreSQL JDBC URL.");
     public static final Setting JDBC_USER = new Setting("jdbc.user", "postgres", "PostgreSQL user.");
-    public static final Setting JDBC_PASSWORD = new Setting("jdbc.password", null, "PostgreSQL password. Never logged.");
+    public static final Setting JDBC_PASSWORD = Setting.password("jdbc.password", "PostgreSQL password. Never logged.");
 
     public static final Setting TOPIC_V1 = new Setting("topic.v1", "model-stats.v1",
             "Topic of ModelStat v1 events (legacy publishers).");
@@ -31,16 +31,16 @@ public final class CommonSettings {
     public static final Setting TOPIC_CATALOG = new Setting("topic.catalog", "metric-catalog",
             "Compacted topic holding the metric catalog.");
 
-    public static final Setting VALIDATION_MAX_STRING_LENGTH = new Setting("validation.max.string.length",
-            Integer.toString(StatValidator.Limits.DEFAULT_MAX_STRING_LENGTH),
+    public static final Setting VALIDATION_MAX_STRING_LENGTH = Setting.integer("validation.max.string.length",
+            StatValidator.Limits.DEFAULT_MAX_STRING_LENGTH, 1, 100_000,
             "Longest model name, version, slice key, metric name or key accepted; longer ones are dead-lettered (invalid-field).");
-    public static final Setting VALIDATION_MIN_DATE = new Setting("validation.min.date",
-            StatValidator.Limits.DEFAULT_MIN_DATE.toString(), "Earliest stat_date accepted.");
-    public static final Setting VALIDATION_MAX_DATE = new Setting("validation.max.date",
-            StatValidator.Limits.DEFAULT_MAX_DATE.toString(), "Latest stat_date accepted.");
-    public static final Setting VALIDATION_ALLOW_NON_FINITE = new Setting("validation.allow.non.finite", "false",
+    public static final Setting VALIDATION_MIN_DATE = Setting.date("validation.min.date",
+            StatValidator.Limits.DEFAULT_MIN_DATE, "Earliest stat_date accepted.");
+    public static final Setting VALIDATION_MAX_DATE = Setting.date("validation.max.date",
+            StatValidator.Limits.DEFAULT_MAX_DATE, "Latest stat_date accepted.");
+    public static final Setting VALIDATION_ALLOW_NON_FINITE = Setting.bool("validation.allow.non.finite", false,
             "Accept NaN and infinite metric values instead of dead-lettering them.");
-    public static final Setting VALIDATION_REQUIRE_KEY = new Setting("validation.require.key", "true",
+    public static final Setting VALIDATION_REQUIRE_KEY = Setting.bool("validation.require.key", true,
             "Dead-letter records without a key (key-mismatch). A key, when present, must always match the value.");
 
     private CommonSettings() {

@@ -6,8 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -85,6 +88,27 @@ public final class Configuration {
 
     static String keyFromEnvironment(String suffix) {
         return suffix.toLowerCase(Locale.ROOT).replace("__", "\u0000").replace('_', '.').replace('\u0000', '_');
+    }
+
+    /**
+     * Refuses the configuration when any of {@code settings} has a value its declaration does not
+     * allow, naming every such key, what it allows, and where the value came from.
+     *
+     * @throws ConfigurationException listing the problems
+     */
+    public void validate(Collection<Setting> settings) {
+        List<String> problems = new ArrayList<>();
+        for (Setting setting : settings) {
+            String value = values.get(setting.key());
+            if (value != null) {
+                setting.problem(value).ifPresent(problem -> problems.add(setting.key() + " " + problem + " (" + origin(setting) + ")"));
+            }
+        }
+        if (problems.size() == 1) {
+            throw new ConfigurationException(problems.get(0));
+        } else if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems.size() + " settings are not valid:\n  " + String.join("\n  ", problems));
+        }
     }
 
     /** The value of a setting, or its default. */
@@ -187,9 +211,17 @@ public final class Configuration {
         return found;
     }
 
-    /** The settings for a schema registry client: {@code schema.registry.*} and {@code basic.auth.*}, with the URL resolved. */
+    /**
+     * The settings for a schema registry client: {@code schema.registry.*}, {@code basic.auth.*}
+     * and the client's other keys ({@link RegistrySettings}), with the URL resolved.
+     */
     public Map<String, String> registryClientConfig() {
         Map<String, String> config = startingWith("schema.registry.", "basic.auth.");
+        for (Setting setting : RegistrySettings.all()) {
+            if (values.containsKey(setting.key())) {
+                config.put(setting.key(), values.get(setting.key()));
+            }
+        }
         config.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), get(CommonSettings.SCHEMA_REGISTRY_URL));
         return config;
     }

@@ -1,22 +1,156 @@
 package statbridge.config;
 
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * One configuration key: its name, default, and what it does. Components declare their settings
- * as constants; the README's configuration reference is generated from them, so the two cannot
- * drift.
+ * One configuration key, declared once: its name, type, default, what values it allows, and what
+ * it does. Components declare their settings as constants; {@link Configuration#validate} refuses
+ * a bad value at start with the key and what is allowed, and the README's configuration
+ * reference is generated from the declarations, so the two cannot drift.
  *
  * @param key the key in a configuration file, e.g. {@code kafka.bootstrap.servers}
+ * @param type how the value is read
  * @param defaultValue the value when nothing sets it, or null when it has none
+ * @param min the smallest whole number allowed ({@link Type#INT}, {@link Type#LONG}), or null
+ * @param max the largest whole number allowed, or null
+ * @param choices the values allowed ({@link Type#CHOICE}, compared ignoring case), else empty
  * @param doc one or two sentences for the reference
  */
-public record Setting(String key, String defaultValue, String doc) {
+public record Setting(String key, Type type, String defaultValue, Long min, Long max, List<String> choices, String doc) {
+
+    /** How a setting's text is read. */
+    public enum Type {
+        STRING("text"),
+        PASSWORD("text, never logged"),
+        INT("whole number"),
+        LONG("whole number"),
+        BOOLEAN("true or false"),
+        DATE("date YYYY-MM-DD"),
+        INSTANT("ISO date-time"),
+        LIST("comma-separated list"),
+        CHOICE("one of the values named");
+
+        private final String description;
+
+        Type(String description) {
+            this.description = description;
+        }
+
+        public String description() {
+            return description;
+        }
+    }
 
     public Setting {
         if (!key.matches("[a-z0-9_]+(\\.[a-z0-9_]+)*")) {
             throw new IllegalArgumentException("setting key '" + key + "' must be lower-case words joined by dots, "
                     + "so that it maps to one environment variable and back");
+        }
+        choices = List.copyOf(choices);
+        if ((type == Type.CHOICE) == choices.isEmpty()) {
+            throw new IllegalArgumentException(key + ": a choice names its values, and only a choice does");
+        }
+        if (defaultValue != null && !accepts(type, defaultValue, min, max, choices)) {
+            throw new IllegalArgumentException(key + ": the default '" + defaultValue + "' is not " + allowed(type, min, max, choices));
+        }
+    }
+
+    /** A text setting without validation. */
+    public Setting(String key, String defaultValue, String doc) {
+        this(key, Type.STRING, defaultValue, null, null, List.of(), doc);
+    }
+
+    public static Setting string(String key, String defaultValue, String doc) {
+        return new Setting(key, defaultValue, doc);
+    }
+
+    /** A secret: never logged or printed. */
+    public static Setting password(String key, String doc) {
+        return new Setting(key, Type.PASSWORD, null, null, null, List.of(), doc);
+    }
+
+    public static Setting integer(String key, int defaultValue, int min, int max, String doc) {
+        return new Setting(key, Type.INT, Integer.toString(defaultValue), (long) min, (long) max, List.of(), doc);
+    }
+
+    public static Setting longInteger(String key, long defaultValue, long min, long max, String doc) {
+        return new Setting(key, Type.LONG, Long.toString(defaultValue), min, max, List.of(), doc);
+    }
+
+    public static Setting bool(String key, boolean defaultValue, String doc) {
+        return new Setting(key, Type.BOOLEAN, Boolean.toString(defaultValue), null, null, List.of(), doc);
+    }
+
+    public static Setting date(String key, LocalDate defaultValue, String doc) {
+        return new Setting(key, Type.DATE, defaultValue.toString(), null, null, List.of(), doc);
+    }
+
+    /** An ISO date-time, with no default. */
+    public static Setting instant(String key, String doc) {
+        return new Setting(key, Type.INSTANT, null, null, null, List.of(), doc);
+    }
+
+    public static Setting list(String key, String defaultValue, String doc) {
+        return new Setting(key, Type.LIST, defaultValue, null, null, List.of(), doc);
+    }
+
+    /** One of an enum's constants, by name. */
+    public static <E extends Enum<E>> Setting choice(String key, E defaultValue, Class<E> values, String doc) {
+        return new Setting(key, Type.CHOICE, defaultValue == null ? null : defaultValue.name(), null, null,
+                Arrays.stream(values.getEnumConstants()).map(Enum::name).toList(), doc);
+    }
+
+    /** One of these values, with no default. */
+    public static Setting choice(String key, List<String> values, String doc) {
+        return new Setting(key, Type.CHOICE, null, null, null, values, doc);
+    }
+
+    /** Why {@code value} is not allowed, e.g. "must be a whole number from 1 to 64"; empty when it is. */
+    public Optional<String> problem(String value) {
+        return accepts(type, value, min, max, choices) ? Optional.empty()
+                : Optional.of("must be " + allowed() + ", not '" + value + "'");
+    }
+
+    /** What the setting allows, e.g. "a whole number from 1 to 64" or "one of WARN, SWITCH_OFF". */
+    public String allowed() {
+        return allowed(type, min, max, choices);
+    }
+
+    private static String allowed(Type type, Long min, Long max, List<String> choices) {
+        return switch (type) {
+            case INT, LONG -> "a whole number" + (min != null && max != null ? " from " + min + " to " + max
+                    : min != null ? " of at least " + min : max != null ? " of at most " + max : "");
+            case BOOLEAN -> "true or false";
+            case DATE -> "a date YYYY-MM-DD";
+            case INSTANT -> "an ISO date-time such as 2026-12-31T00:00:00Z";
+            case LIST -> "a comma-separated list";
+            case CHOICE -> "one of " + String.join(", ", choices);
+            case STRING, PASSWORD -> "text";
+        };
+    }
+
+    private static boolean accepts(Type type, String raw, Long min, Long max, List<String> choices) {
+        String value = raw.trim();
+        try {
+            return switch (type) {
+                case INT, LONG -> {
+                    long number = type == Type.INT ? Integer.parseInt(value) : Long.parseLong(value);
+                    yield (min == null || number >= min) && (max == null || number <= max);
+                }
+                case BOOLEAN -> value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false");
+                case DATE -> LocalDate.parse(value) != null;
+                case INSTANT -> value.isEmpty() || Instant.parse(value) != null;
+                case CHOICE -> choices.stream().anyMatch(c -> c.equalsIgnoreCase(value));
+                case STRING, PASSWORD, LIST -> true;
+            };
+        } catch (NumberFormatException | DateTimeParseException e) {
+            return false;
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,5 +81,55 @@ class ConfigurationTest {
                 .hasMessageContaining("STATBRIDGE_SINK_BATCH_MAX_RECORDS");
         assertThatThrownBy(() -> Configuration.load(dir.resolve("missing.properties"), Map.of(), Map.of()))
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aValueItsDeclarationDoesNotAllowIsRefusedWithTheKeyWhatIsAllowedAndWhereItCameFrom() {
+        Setting lanes = Setting.integer("sink.write.lanes", 2, 1, 64, "lanes");
+        Configuration config = Configuration.load(null, Map.of("STATBRIDGE_SINK_WRITE_LANES", "0"), Map.of());
+
+        assertThatThrownBy(() -> config.validate(List.of(lanes))).isInstanceOf(ConfigurationException.class)
+                .hasMessage("sink.write.lanes must be a whole number from 1 to 64, not '0' (environment STATBRIDGE_SINK_WRITE_LANES)");
+    }
+
+    @Test
+    void everyBadValueIsNamedAtOnce() {
+        Configuration config = Configuration.load(null, Map.of(), Map.of("sink.grace.period.action", "later",
+                "validation.allow.non.finite", "yes", "validation.min.date", "2020-13-01"));
+
+        assertThatThrownBy(() -> config.validate(List.of(Setting.choice("sink.grace.period.action", List.of("SWITCH_OFF", "WARN"), "x"),
+                CommonSettings.VALIDATION_ALLOW_NON_FINITE, CommonSettings.VALIDATION_MIN_DATE)))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("3 settings are not valid:\n"
+                        + "  sink.grace.period.action must be one of SWITCH_OFF, WARN, not 'later' (flag)\n"
+                        + "  validation.allow.non.finite must be true or false, not 'yes' (flag)\n"
+                        + "  validation.min.date must be a date YYYY-MM-DD, not '2020-13-01' (flag)");
+    }
+
+    @Test
+    void allowedValuesPassAndChoicesIgnoreCase() {
+        Configuration config = Configuration.load(null, Map.of(), Map.of("sink.grace.period.action", "switch_off",
+                "validation.max.string.length", "64"));
+        config.validate(List.of(Setting.choice("sink.grace.period.action", List.of("SWITCH_OFF", "WARN"), "x"),
+                CommonSettings.VALIDATION_MAX_STRING_LENGTH));
+        assertThat(config.getInt(CommonSettings.VALIDATION_MAX_STRING_LENGTH)).isEqualTo(64);
+    }
+
+    @Test
+    void aDefaultItsOwnDeclarationRefusesIsAProgrammingError() {
+        assertThatThrownBy(() -> Setting.integer("sink.pool.size", 0, 1, 64, "x")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("sink.pool.size: the default '0' is not a whole number from 1 to 64");
+    }
+
+    @Test
+    void theRegistryClientsOwnKeysReachTheClientFromAFileOrTheEnvironment() {
+        Configuration config = Configuration.load(null, Map.of("STATBRIDGE_MAX_RETRIES", "7", "STATBRIDGE_HTTP_READ_TIMEOUT_MS", "900"),
+                Map.of("retries.wait.ms", "50"));
+        config.validate(RegistrySettings.all());
+        assertThat(config.registryClientConfig()).containsEntry("max.retries", "7").containsEntry("http.read.timeout.ms", "900")
+                .containsEntry("retries.wait.ms", "50");
+        assertThat(statbridge.registry.RegistryClientConfig.fromMap(config.registryClientConfig()).maxRetries()).isEqualTo(7);
+        assertThatThrownBy(() -> Configuration.load(null, Map.of("STATBRIDGE_MAX_RETRIES", "-1"), Map.of()).validate(RegistrySettings.all()))
+                .hasMessage("max.retries must be a whole number from 0 to 100, not '-1' (environment STATBRIDGE_MAX_RETRIES)");
     }
 }

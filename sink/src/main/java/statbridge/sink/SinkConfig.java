@@ -2,12 +2,16 @@ package statbridge.sink;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.config.ConfigurationException;
+import statbridge.config.RegistrySettings;
+import statbridge.config.Setting;
 import statbridge.contract.StatValidator;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.GraceAction;
@@ -39,7 +43,11 @@ public record SinkConfig(
         Map<String, Object> consumer,
         Map<String, Object> registry) {
 
+    /**
+     * @throws ConfigurationException naming every key whose value its declaration does not allow
+     */
     public static SinkConfig from(Configuration config) {
+        config.validate(settings());
         Map<String, Object> kafka = new HashMap<>(CommonSettings.kafkaClientConfig(config));
         Map<String, Object> consumer = new HashMap<>(kafka);
         consumer.putAll(config.withPrefix("sink.consumer."));
@@ -54,9 +62,6 @@ public record SinkConfig(
             }
         }
         int batch = config.getInt(SinkSettings.BATCH_MAX_RECORDS);
-        if (batch < 1) {
-            throw new ConfigurationException(SinkSettings.BATCH_MAX_RECORDS.key() + " must be at least 1");
-        }
         DatabaseConfig database = DatabaseConfig.from(config);
         int lanes = config.getInt(SinkSettings.WRITE_LANES);
         if (lanes < 1 || lanes > database.poolSize()) {
@@ -83,5 +88,13 @@ public record SinkConfig(
                 kafka,
                 consumer,
                 new HashMap<>(config.registryClientConfig()));
+    }
+
+    /** Every key the sink reads: the shared ones, the registry client's and its own. */
+    public static List<Setting> settings() {
+        List<Setting> all = new ArrayList<>(CommonSettings.all());
+        all.addAll(RegistrySettings.all());
+        all.addAll(SinkSettings.all());
+        return all;
     }
 }

@@ -2,6 +2,7 @@ package statbridge.sink;
 
 import java.util.List;
 import statbridge.config.Setting;
+import statbridge.sink.dualwrite.GraceAction;
 
 /**
  * The sink's own configuration keys. Besides these, {@code sink.consumer.*} keys pass to its Kafka
@@ -12,25 +13,25 @@ public final class SinkSettings {
 
     public static final Setting GROUP_ID = new Setting("sink.group.id", "statbridge-sink",
             "Consumer group of the sink; instances with the same id share the partitions. Offsets live in PostgreSQL under this name.");
-    public static final Setting BATCH_MAX_RECORDS = new Setting("sink.batch.max.records", "5000",
+    public static final Setting BATCH_MAX_RECORDS = Setting.integer("sink.batch.max.records", 5000, 1, 100_000,
             "Most records written in one database transaction.");
-    public static final Setting BATCH_MAX_WAIT_MS = new Setting("sink.batch.max.wait.ms", "200",
+    public static final Setting BATCH_MAX_WAIT_MS = Setting.longInteger("sink.batch.max.wait.ms", 200, 0, 600_000,
             "Longest a record waits for its batch to fill before the batch is written anyway.");
-    public static final Setting POOL_SIZE = new Setting("sink.pool.size", "4", "PostgreSQL connections in the pool.");
-    public static final Setting WRITE_LANES = new Setting("sink.write.lanes", "2",
+    public static final Setting POOL_SIZE = Setting.integer("sink.pool.size", 4, 1, 64, "PostgreSQL connections in the pool.");
+    public static final Setting WRITE_LANES = Setting.integer("sink.write.lanes", 2, 1, 64,
             "Transactions a batch is written in side by side, split by partition number (each stores its own partitions' offsets), so PostgreSQL can use more than one core; at most sink.pool.size. 1 writes each batch in one transaction.");
-    public static final Setting MIGRATE_ON_START = new Setting("sink.migrate.on.start", "true",
+    public static final Setting MIGRATE_ON_START = Setting.bool("sink.migrate.on.start", true,
             "Apply database migrations when the sink starts (else run 'statbridge db migrate').");
-    public static final Setting RETRY_MAX_BACKOFF_MS = new Setting("sink.retry.max.backoff.ms", "30000",
+    public static final Setting RETRY_MAX_BACKOFF_MS = Setting.longInteger("sink.retry.max.backoff.ms", 30_000, 250, 3_600_000,
             "Longest wait between attempts while PostgreSQL is unavailable (the wait doubles from 250 ms).");
-    public static final Setting GRACE_PERIOD_END = new Setting("sink.grace.period.end", null,
+    public static final Setting GRACE_PERIOD_END = Setting.instant("sink.grace.period.end",
             "End of the dual-write grace period (ISO date-time, e.g. 2026-12-31T00:00:00Z); none by default. Written to the dual-write state when the sink starts.");
-    public static final Setting GRACE_PERIOD_ACTION = new Setting("sink.grace.period.action", "WARN",
+    public static final Setting GRACE_PERIOD_ACTION = Setting.choice("sink.grace.period.action", GraceAction.WARN, GraceAction.class,
             "What happens when the grace period ends: SWITCH_OFF (dual-write off automatically, if parity holds) or WARN (keep writing, warn).");
-    public static final Setting PARTITIONS_AHEAD_MONTHS = new Setting("sink.partitions.ahead.months", "3",
+    public static final Setting PARTITIONS_AHEAD_MONTHS = Setting.integer("sink.partitions.ahead.months", 3, 0, 120,
             "Monthly table partitions created ahead of the current month at start (others are created as data needs them).");
 
-    public static final Setting ACCEPT_DATA_LOSS = new Setting("sink.accept.data.loss", null,
+    public static final Setting ACCEPT_DATA_LOSS = Setting.list("sink.accept.data.loss", null,
             "Partitions (e.g. model-stats.v2-3, comma-separated, or 'all') allowed to continue from the log start when the offset stored with the rows is below it (retention deleted records the sink never wrote). Any other such partition stops, with the reason on /health and in statbridge_sink_partitions_stopped, until an operator lists it here or passes it to 'statbridge sink --accept-data-loss'.");
 
     private SinkSettings() {
