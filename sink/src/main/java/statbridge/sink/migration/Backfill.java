@@ -19,7 +19,8 @@ import javax.sql.DataSource;
 import statbridge.sink.db.Partitions;
 import statbridge.sink.dualwrite.DualWriteState;
 import statbridge.sink.dualwrite.ParitySelection;
-import statbridge.sink.writer.BatchWriter;
+import statbridge.sink.legacy.LegacyRowLocks;
+import statbridge.sink.migration.BackfillRuns.Checkpoint;
 
 /**
  * Copies history between the two shapes, in set-based chunks, each committed with its checkpoint:
@@ -322,10 +323,7 @@ public final class Backfill {
             try (Connection connection = dataSource.getConnection()) {
                 if (direction == Direction.NEW_TO_LEGACY) {
                     // Waits for the sink's batches under way and holds new ones back until this chunk commits.
-                    try (PreparedStatement lock = connection.prepareStatement(BatchWriter.EXCLUDE_LEGACY_WRITES);
-                            ResultSet ignored = lock.executeQuery()) {
-                        // the lock is held until the transaction ends
-                    }
+                    LegacyRowLocks.excludeBatches(connection);
                 }
                 try (PreparedStatement chunk = connection.prepareStatement(sql)) {
                     int i = month.bind(connection, chunk, 1);
@@ -345,7 +343,7 @@ public final class Backfill {
                         chunkLast = last == null ? null : (String[]) last.getArray();
                     }
                     if (chunkRead == 0) {
-                        finish(connection, checkpoint.id());
+                        BackfillRuns.finish(connection, checkpoint.id());
                         connection.commit();
                         return;
                     }
@@ -353,7 +351,7 @@ public final class Backfill {
                     written += chunkWritten;
                     skipped += chunkSkipped;
                     lastKey = chunkLast;
-                    saveCheckpoint(connection, checkpoint.id(), lastKey, read, written, skipped);
+                    BackfillRuns.save(connection, checkpoint.id(), lastKey, read, written, skipped);
                     connection.commit();
                 } catch (SQLException | RuntimeException e) {
                     connection.rollback();
@@ -364,61 +362,11 @@ public final class Backfill {
         }
     }
 
-    private record Checkpoint(long id, String[] lastKey, long read, long written, long skipped, boolean resumed) {
-    }
-
     private Checkpoint openRun(Direction direction, ParitySelection selection) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            try (PreparedStatement find = connection.prepareStatement("""
-                    SELECT id, last_key, rows_read, rows_written, rows_skipped FROM ml_monitoring.backfill_runs
-                    WHERE direction = ? AND selection = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE
-                    """)) {
-                find.setString(1, direction.label());
-                find.setString(2, selection.toString());
-                try (ResultSet rows = find.executeQuery()) {
-                    if (rows.next()) {
-                        Array key = rows.getArray(2);
-                        Checkpoint resumed = new Checkpoint(rows.getLong(1), key == null ? null : (String[]) key.getArray(),
-                                rows.getLong(3), rows.getLong(4), rows.getLong(5), true);
-                        connection.commit();
-                        return resumed;
-                    }
-                }
-            }
-            try (PreparedStatement insert = connection.prepareStatement(
-                    "INSERT INTO ml_monitoring.backfill_runs (direction, selection) VALUES (?, ?) RETURNING id")) {
-                insert.setString(1, direction.label());
-                insert.setString(2, selection.toString());
-                try (ResultSet rows = insert.executeQuery()) {
-                    rows.next();
-                    long id = rows.getLong(1);
-                    connection.commit();
-                    return new Checkpoint(id, null, 0, 0, 0, false);
-                }
-            }
-        }
-    }
-
-    private static void saveCheckpoint(Connection connection, long id, String[] lastKey, long read, long written,
-            long skipped) throws SQLException {
-        try (PreparedStatement save = connection.prepareStatement("""
-                UPDATE ml_monitoring.backfill_runs SET last_key = ?, rows_read = ?, rows_written = ?, rows_skipped = ?,
-                       updated_at = now() WHERE id = ?
-                """)) {
-            save.setArray(1, connection.createArrayOf("text", lastKey));
-            save.setLong(2, read);
-            save.setLong(3, written);
-            save.setLong(4, skipped);
-            save.setLong(5, id);
-            save.executeUpdate();
-        }
-    }
-
-    private static void finish(Connection connection, long id) throws SQLException {
-        try (PreparedStatement done = connection.prepareStatement(
-                "UPDATE ml_monitoring.backfill_runs SET finished_at = now(), updated_at = now() WHERE id = ?")) {
-            done.setLong(1, id);
-            done.executeUpdate();
+            Checkpoint checkpoint = BackfillRuns.open(connection, direction.label(), selection.toString());
+            connection.commit();
+            return checkpoint;
         }
     }
 

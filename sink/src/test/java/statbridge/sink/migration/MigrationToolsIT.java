@@ -217,7 +217,7 @@ class MigrationToolsIT {
 
         // A sink batch under way: it writes a correction to the new table and its legacy row, not yet committed.
         try (Connection sink = db.connection(); Statement batch = sink.createStatement()) {
-            batch.execute(statbridge.sink.writer.BatchWriter.SHARE_LEGACY_WRITES);
+            batch.execute(statbridge.sink.legacy.LegacyRowLocks.SHARE_LEGACY_WRITES);
             batch.execute("UPDATE ml_monitoring.model_stats_daily SET metric_value = 777, updated_at = now() WHERE " + key
                     + " AND metric_key = 'accuracy'");
             batch.execute("UPDATE ml_monitoring.model_stats_daily_legacy SET metric_value = 777, updated_at = now() WHERE " + key
