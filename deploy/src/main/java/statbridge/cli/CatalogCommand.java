@@ -14,22 +14,23 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import statbridge.catalog.CatalogConflictException;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogFile;
 import statbridge.catalog.CatalogTopic;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
+import statbridge.contract.MetricTypes;
 import statbridge.sink.catalog.CatalogTable;
-import statbridge.topics.TopicCreator;
-import statbridge.v2.MetricType;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.migration.MigrationGuide;
+import statbridge.topics.TopicCreator;
+import statbridge.v2.MetricType;
 
 /**
  * {@code statbridge catalog list|add|import|guide}: the metric catalog for people. The catalog
@@ -159,11 +160,11 @@ final class CatalogCommand implements Runnable {
     }
 
     private static MetricType parseType(String text) {
-        String upper = text.strip().toUpperCase(Locale.ROOT);
-        if (!upper.equals("ONLINE") && !upper.equals("BUSINESS") && !upper.equals("DRIFT")) {
-            throw new BadInputException("metric_type must be ONLINE, BUSINESS or DRIFT, not '" + text + "'");
+        try {
+            return MetricTypes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
         }
-        return MetricType.valueOf(upper);
     }
 
     private static CatalogTopic topic(Configuration config) {

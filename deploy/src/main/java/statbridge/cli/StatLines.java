@@ -24,6 +24,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
+import statbridge.contract.CsvLine;
+import statbridge.contract.MetricTypes;
 import statbridge.contract.StatKey;
 import statbridge.contract.StatValidator;
 import statbridge.v2.BusinessStat;
@@ -152,7 +154,7 @@ final class StatLines {
 
     private Map<String, Integer> header(String line, int number) {
         List<String> names = new ArrayList<>();
-        Optional<String> problem = splitCsv(line, names);
+        Optional<String> problem = CsvLine.split(line, names);
         if (problem.isPresent()) {
             throw new BadHeaderException("line " + number + " (the header): " + problem.get());
         }
@@ -176,7 +178,7 @@ final class StatLines {
 
     private static Optional<String> csvFields(String line, Map<String, Integer> header, Map<String, String> fields) {
         List<String> cells = new ArrayList<>();
-        Optional<String> problem = splitCsv(line, cells);
+        Optional<String> problem = CsvLine.split(line, cells);
         if (problem.isPresent()) {
             return problem;
         }
@@ -184,42 +186,6 @@ final class StatLines {
             return Optional.of("expected " + header.size() + " columns, found " + cells.size());
         }
         header.forEach((name, position) -> fields.put(name, cells.get(position)));
-        return Optional.empty();
-    }
-
-    /** RFC 4180 cells of one line: commas separate, double quotes quote, "" is a quote. */
-    static Optional<String> splitCsv(String line, List<String> cells) {
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        boolean wasQuoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted) {
-                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(c);
-                }
-            } else if (c == ',') {
-                cells.add(cell.toString());
-                cell.setLength(0);
-                wasQuoted = false;
-            } else if (c == '"' && cell.length() == 0 && !wasQuoted) {
-                quoted = true;
-                wasQuoted = true;
-            } else if (wasQuoted) {
-                return Optional.of("text after the closing quote in column " + (cells.size() + 1));
-            } else {
-                cell.append(c);
-            }
-        }
-        if (quoted) {
-            return Optional.of("a quoted field in column " + (cells.size() + 1) + " is not closed");
-        }
-        cells.add(cell.toString());
         return Optional.empty();
     }
 
@@ -337,11 +303,7 @@ final class StatLines {
     }
 
     private static MetricType type(String text) {
-        String t = text == null ? "" : text.strip().toUpperCase(Locale.ROOT);
-        if (t.equals("ONLINE") || t.equals("BUSINESS") || t.equals("DRIFT")) {
-            return MetricType.valueOf(t);
-        }
-        throw new IllegalArgumentException("metric_type '" + abbreviate(text) + "' is not one of ONLINE, BUSINESS, DRIFT");
+        return MetricTypes.parse(text);
     }
 
     private static String abbreviate(String text) {

@@ -37,7 +37,7 @@ class CatalogCommandIT {
         assertThat(cli.run("catalog", "add", "acc", "ONLINE", "accuracy", "--config", config.toString())).isEqualTo(2);
         assertThat(cli.err()).contains("already belongs to metric_name 'accuracy'");
         assertThat(cli.run("catalog", "add", "x", "UNKNOWN", "x", "--config", config.toString())).isEqualTo(2);
-        assertThat(cli.err()).contains("metric_type must be ONLINE, BUSINESS or DRIFT, not 'UNKNOWN'");
+        assertThat(cli.err()).contains("metric_type 'UNKNOWN' is not one of ONLINE, BUSINESS, DRIFT");
 
         Path conflicting = Files.createTempFile("catalog", ".csv");
         Files.writeString(conflicting, "metric_name,metric_type,metric_key\nchurn_rate,BUSINESS,churn_rate\nprecision,ONLINE,accuracy\n");

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
+import statbridge.contract.CsvLine;
 import statbridge.contract.StatValidator;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.MetricType;
@@ -167,8 +168,8 @@ class StatLinesTest {
     @Test
     void csvCellsFollowRfc4180Quoting() {
         List<String> cells = new ArrayList<>();
-        assertThat(StatLines.splitCsv("a,\"b,\"\"c\"\"\",,\"\"", cells)).isEmpty();
+        assertThat(CsvLine.split("a,\"b,\"\"c\"\"\",,\"\"", cells)).isEmpty();
         assertThat(cells).containsExactly("a", "b,\"c\"", "", "");
-        assertThat(StatLines.splitCsv("\"a\"x,b", new ArrayList<>())).contains("text after the closing quote in column 1");
+        assertThat(CsvLine.split("\"a\"x,b", new ArrayList<>())).contains("text after the closing quote in column 1");
     }
 }

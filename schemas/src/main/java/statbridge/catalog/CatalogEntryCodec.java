@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Locale;
+import statbridge.contract.MetricTypes;
 import statbridge.v2.MetricType;
 
 /**
@@ -46,12 +47,7 @@ public final class CatalogEntryCodec {
             throw new IllegalArgumentException("catalog entry must be a JSON object");
         }
         String type = text(node, "metric_type");
-        MetricType metricType;
-        try {
-            metricType = MetricType.valueOf(type.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown metric_type '" + type + "'");
-        }
+        MetricType metricType = MetricTypes.parse(type);
         String origin = node.path("origin").asText("MANUAL");
         CatalogEntry.Origin parsedOrigin;
         try {

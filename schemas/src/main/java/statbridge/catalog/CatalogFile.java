@@ -5,8 +5,9 @@ import java.io.IOException;
 import java.io.Reader;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import statbridge.v2.MetricType;
+import java.util.Optional;
+import statbridge.contract.CsvLine;
+import statbridge.contract.MetricTypes;
 
 /**
  * Reads catalog files: CSV with the header {@code metric_name,metric_type,metric_key}, one entry
@@ -46,27 +47,26 @@ public final class CatalogFile {
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
                 continue;
             }
-            String[] cells = trimmed.split(",", -1);
+            List<String> cells = new ArrayList<>();
+            Optional<String> malformed = CsvLine.split(trimmed, cells);
+            if (malformed.isPresent()) {
+                problems.add("line " + number + ": " + malformed.get());
+                continue;
+            }
             if (!headerSeen) {
                 headerSeen = true;
-                if (trimmed.replace(" ", "").equalsIgnoreCase("metric_name,metric_type,metric_key")) {
+                if (cells.stream().map(String::strip).toList().equals(List.of("metric_name", "metric_type", "metric_key"))) {
                     continue;
                 }
                 problems.add("line " + number + ": expected the header metric_name,metric_type,metric_key");
                 continue;
             }
-            if (cells.length != 3) {
-                problems.add("line " + number + ": expected 3 columns, found " + cells.length);
+            if (cells.size() != 3) {
+                problems.add("line " + number + ": expected 3 columns, found " + cells.size());
                 continue;
             }
             try {
-                MetricType type;
-                try {
-                    type = MetricType.valueOf(cells[1].strip().toUpperCase(Locale.ROOT));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("metric_type must be ONLINE, BUSINESS or DRIFT, not '" + cells[1].strip() + "'");
-                }
-                CatalogEntry entry = new CatalogEntry(cells[0].strip(), type, cells[2].strip(), origin);
+                CatalogEntry entry = new CatalogEntry(cells.get(0).strip(), MetricTypes.parse(cells.get(1)), cells.get(2).strip(), origin);
                 catalog = catalog.with(entry);
                 entries.add(entry);
             } catch (IllegalArgumentException e) {

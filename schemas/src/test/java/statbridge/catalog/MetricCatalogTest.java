@@ -65,7 +65,7 @@ class MetricCatalogTest {
         assertThat(CatalogEntryCodec.decode(bytes)).isEqualTo(entry);
         assertThatThrownBy(() -> CatalogEntryCodec.decode("nope".getBytes())).hasMessageContaining("not JSON");
         assertThatThrownBy(() -> CatalogEntryCodec.decode("{\"metric_name\":\"a\",\"metric_type\":\"SPEED\",\"metric_key\":\"a\"}".getBytes()))
-                .hasMessageContaining("unknown metric_type 'SPEED'");
+                .hasMessageContaining("metric_type 'SPEED' is not one of ONLINE, BUSINESS, DRIFT");
     }
 
     @Test
@@ -81,7 +81,7 @@ class MetricCatalogTest {
         assertThatThrownBy(() -> CatalogFile.read(new StringReader(file), "catalog.csv", CatalogEntry.Origin.MANUAL))
                 .isInstanceOfSatisfying(CatalogFile.BadCatalogFileException.class, e -> assertThat(e.problems()).containsExactly(
                         "line 4: expected 3 columns, found 2",
-                        "line 5: metric_type must be ONLINE, BUSINESS or DRIFT, not 'SPEED'",
+                        "line 5: metric_type 'SPEED' is not one of ONLINE, BUSINESS, DRIFT",
                         "line 6: (ONLINE, accuracy) already belongs to metric_name 'accuracy'; mapping 'acc' to it too would make the legacy name ambiguous"));
     }
 
@@ -92,5 +92,16 @@ class MetricCatalogTest {
         assertThat(entries).containsExactly(
                 new CatalogEntry("psi_country", MetricType.DRIFT, "psi_country", CatalogEntry.Origin.SEED),
                 new CatalogEntry("churn_rate", MetricType.BUSINESS, "churn_rate", CatalogEntry.Origin.SEED));
+    }
+
+    @Test
+    void aCatalogFileQuotesAsThePublishersCsvDoes() throws Exception {
+        List<CatalogEntry> entries = CatalogFile.read(new StringReader("metric_name,metric_type,metric_key\n"
+                + "\"revenue, net\",BUSINESS,\"revenue \"\"net\"\"\"\n"), "x", CatalogEntry.Origin.MANUAL);
+        assertThat(entries).containsExactly(new CatalogEntry("revenue, net", MetricType.BUSINESS, "revenue \"net\"",
+                CatalogEntry.Origin.MANUAL));
+        assertThatThrownBy(() -> CatalogFile.read(new StringReader("metric_name,metric_type,metric_key\n\"open,ONLINE,x\n"), "y",
+                CatalogEntry.Origin.MANUAL)).isInstanceOfSatisfying(CatalogFile.BadCatalogFileException.class,
+                        e -> assertThat(e.problems()).containsExactly("line 2: a quoted field in column 1 is not closed"));
     }
 }

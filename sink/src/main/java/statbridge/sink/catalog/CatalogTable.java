@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import statbridge.catalog.CatalogConflictException;
 import statbridge.catalog.CatalogEntry;
-import statbridge.v2.MetricType;
+import statbridge.contract.MetricTypes;
 
 /**
  * The database copy of the metric catalog, {@code ml_monitoring.metric_catalog}: the durable one.
@@ -94,7 +94,7 @@ public final class CatalogTable {
     }
 
     private static CatalogEntry entry(ResultSet row) throws SQLException {
-        return new CatalogEntry(row.getString(1), MetricType.valueOf(row.getString(2)), row.getString(3),
+        return new CatalogEntry(row.getString(1), MetricTypes.parse(row.getString(2)), row.getString(3),
                 CatalogEntry.Origin.valueOf(row.getString(4)));
     }
 
