@@ -10,9 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * Gathers the figures every benchmark of this run wrote ({@code target/bench/*.txt} of the
- * pipeline, sink and deploy modules: "figure | value | ceiling | ratio | target" lines) into one
+ * pipeline, sink and local modules: "figure | value | ceiling | ratio | target" lines) into one
  * Markdown table with the date and the machine, printed and written to
- * {@code deploy/target/bench/benchmarks.md}.
+ * {@code deploy/local/target/bench/benchmarks.md}.
  */
 final class BenchmarkTable {
 
@@ -21,7 +21,7 @@ final class BenchmarkTable {
 
     static void write(String date) throws IOException {
         List<String> rows = new ArrayList<>();
-        for (Path dir : List.of(Path.of("..", "pipeline", "target", "bench"), Path.of("..", "sink", "target", "bench"),
+        for (Path dir : List.of(Path.of("..", "..", "pipeline", "target", "bench"), Path.of("..", "..", "sink", "target", "bench"),
                 Path.of("target", "bench"))) {
             if (!Files.isDirectory(dir)) {
                 continue;
