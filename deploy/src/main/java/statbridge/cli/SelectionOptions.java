@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import statbridge.sink.dualwrite.ParitySelection;
 
 /** Which rows a migration tool works on: {@code --models}, {@code --versions}, {@code --from}, {@code --to}. */
-public final class SelectionOptions {
+final class SelectionOptions {
 
     @Option(names = "--models", split = ",", paramLabel = "NAME", description = "Only these models (comma-separated).")
     List<String> models = new ArrayList<>();

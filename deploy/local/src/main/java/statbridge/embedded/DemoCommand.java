@@ -48,7 +48,7 @@ import statbridge.v2.MetricType;
                 + "month of model statistics — legacy jobs in v1, migrated jobs in v2, one job publishing both while it migrates, "
                 + "and two bad records — waits until it has landed, then shows the legacy shape and the new shape side by side, "
                 + "the parity report and the dead letters, and stops.")
-public final class DemoCommand implements Callable<Integer> {
+final class DemoCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;

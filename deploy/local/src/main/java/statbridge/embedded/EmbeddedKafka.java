@@ -23,7 +23,7 @@ import org.apache.kafka.common.utils.Time;
  * its log in a data directory that survives restarts, and the settings exactly-once needs with
  * one replica.
  */
-public final class EmbeddedKafka implements AutoCloseable {
+final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrap;

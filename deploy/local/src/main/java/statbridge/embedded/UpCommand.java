@@ -24,7 +24,7 @@ import statbridge.operations.OperationsServer;
                 + "without flags. It is for one machine: every service listens on 127.0.0.1, the registry keeps no replicas and "
                 + "has no authentication; in production, run 'statbridge pipeline' and 'statbridge sink' against your own "
                 + "Kafka, schema registry and PostgreSQL.")
-public final class UpCommand implements Callable<Integer> {
+final class UpCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;

@@ -17,7 +17,7 @@ import statbridge.catalog.TypeKey;
  * @param restore table entries the topic lacks
  * @param conflicts how the two disagree, one line each
  */
-public record CatalogReconciliation(List<CatalogEntry> restore, List<String> conflicts) {
+record CatalogReconciliation(List<CatalogEntry> restore, List<String> conflicts) {
 
     /** Compares the topic's latest entries (one per name) with the table's rows. */
     public static CatalogReconciliation compare(Collection<CatalogEntry> topic, List<CatalogEntry> table) {
