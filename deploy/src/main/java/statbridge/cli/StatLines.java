@@ -5,15 +5,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,11 +22,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import statbridge.contract.CsvLine;
-import statbridge.contract.MetricTypes;
-import statbridge.contract.StatKey;
 import statbridge.contract.StatValidator;
 import statbridge.v2.BusinessStat;
-import statbridge.v2.MetricType;
 
 /**
  * Reads stats written by people and scripts: CSV with a header line, or JSON lines (one object
@@ -79,17 +73,17 @@ final class StatLines {
             "metric_value", "business_metric_value");
     static final List<String> V2_COLUMNS = List.of("model_name", "model_version", "stat_date", "slice_key", "metric_type",
             "metric_key", "metric_value", "business_metric_value");
-    private static final String OPTIONAL_COLUMN = "business_metric_value";
-    private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
-    private static final Set<String> NON_FINITE = Set.of("NaN", "Infinity", "+Infinity", "-Infinity");
+    static final String OPTIONAL_COLUMN = "business_metric_value";
+    static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+    static final Set<String> NON_FINITE = Set.of("NaN", "Infinity", "+Infinity", "-Infinity");
 
     private final Version version;
-    private final StatValidator validator;
+    private final StatRecords records;
     private final ObjectMapper json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     public StatLines(Version version, StatValidator.Limits limits) {
         this.version = version;
-        this.validator = new StatValidator(limits);
+        this.records = new StatRecords(version, new StatValidator(limits));
     }
 
     /**
@@ -136,7 +130,7 @@ final class StatLines {
             }
             Map<String, String> fields = new HashMap<>();
             Optional<String> problem = format == Format.CSV ? csvFields(line, header, fields) : jsonFields(line, fields);
-            Outcome outcome = problem.map(Outcome::refused).orElseGet(() -> buildRecords(fields));
+            StatRecords.Outcome outcome = problem.map(StatRecords.Outcome::refused).orElseGet(() -> records.build(fields));
             if (outcome.reason() != null) {
                 handler.refused(number, outcome.reason());
             } else {
@@ -226,137 +220,5 @@ final class StatLines {
             }
         }
         return Optional.empty();
-    }
-
-    private Outcome buildRecords(Map<String, String> fields) {
-        try {
-            String model = fields.get("model_name");
-            String modelVersion = fields.get("model_version");
-            LocalDate date = date(fields.get("stat_date"));
-            String slice = fields.get("slice_key");
-            double value = number("metric_value", fields.get("metric_value"));
-            String business = fields.get(OPTIONAL_COLUMN);
-            Double businessValue = business == null || business.isEmpty() ? null : number(OPTIONAL_COLUMN, business);
-            List<SpecificRecord> records = new ArrayList<>();
-            if (version == Version.V1) {
-                var stat = new statbridge.v1.ModelStat(model, modelVersion, date, slice, fields.get("metric_name"), value,
-                        businessValue);
-                Optional<StatValidator.Violation> violation = validator.validate(StatKey.of(stat).render(), stat);
-                if (violation.isPresent()) {
-                    return Outcome.refused(violation.get());
-                }
-                records.add(stat);
-            } else {
-                MetricType type = type(fields.get("metric_type"));
-                var stat = new statbridge.v2.ModelStat(model, modelVersion, date, slice, type, fields.get("metric_key"), value);
-                Optional<StatValidator.Violation> violation = validator.validate(StatKey.of(stat).render(), stat);
-                if (violation.isPresent()) {
-                    return Outcome.refused(violation.get());
-                }
-                records.add(stat);
-                if (business != null) {
-                    var kpi = new BusinessStat(model, modelVersion, date, slice, type, fields.get("metric_key"), businessValue);
-                    violation = validator.validate(StatKey.of(kpi).render(), kpi);
-                    if (violation.isPresent()) {
-                        return Outcome.refused(violation.get());
-                    }
-                    records.add(kpi);
-                }
-            }
-            return new Outcome(records, null);
-        } catch (IllegalArgumentException e) {
-            return Outcome.refused(e.getMessage());
-        }
-    }
-
-    /** Either the records of a line or the reason it was refused. */
-    private record Outcome(List<SpecificRecord> records, String reason) {
-        static Outcome refused(StatValidator.Violation violation) {
-            return refused(violation.reason() + ": " + violation.message());
-        }
-
-        static Outcome refused(String reason) {
-            return new Outcome(null, reason);
-        }
-    }
-
-    private static LocalDate date(String text) {
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("stat_date is empty");
-        }
-        try {
-            return LocalDate.parse(text.strip());
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("stat_date '" + abbreviate(text) + "' is not a date (YYYY-MM-DD)");
-        }
-    }
-
-    private static double number(String field, String text) {
-        String t = text == null ? "" : text.strip();
-        if (NON_FINITE.contains(t)) {
-            return t.equals("NaN") ? Double.NaN : t.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-        }
-        if (!NUMBER.matcher(t).matches()) {
-            throw new IllegalArgumentException(field + " '" + abbreviate(text) + "' is not a number");
-        }
-        return Double.parseDouble(t);
-    }
-
-    private static MetricType type(String text) {
-        return MetricTypes.parse(text);
-    }
-
-    private static String abbreviate(String text) {
-        return text == null ? "" : text.length() > 40 ? text.substring(0, 40) + "..." : text;
-    }
-
-    /** Splits raw bytes on '\n' so that each line can be decoded (and refused) on its own. */
-    private static final class LineSplitter {
-        private final InputStream in;
-        private final byte[] buffer = new byte[64 * 1024];
-        private int position;
-        private int limit;
-        private int number;
-        private boolean eof;
-
-        LineSplitter(InputStream in) {
-            this.in = in;
-        }
-
-        byte[] next() throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            while (true) {
-                if (position == limit) {
-                    if (eof) {
-                        if (line.size() == 0) {
-                            return null;
-                        }
-                        number++;
-                        return line.toByteArray();
-                    }
-                    limit = in.read(buffer);
-                    position = 0;
-                    if (limit < 0) {
-                        limit = 0;
-                        eof = true;
-                    }
-                    continue;
-                }
-                int start = position;
-                while (position < limit && buffer[position] != '\n') {
-                    position++;
-                }
-                line.write(buffer, start, position - start);
-                if (position < limit) {
-                    position++;
-                    number++;
-                    return line.toByteArray();
-                }
-            }
-        }
-
-        int number() {
-            return number;
-        }
     }
 }

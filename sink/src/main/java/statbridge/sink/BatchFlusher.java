@@ -19,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.config.Secrets;
 import statbridge.registry.RegistryUnavailableException;
-import statbridge.sink.SinkApp.State;
 import statbridge.sink.catalog.CatalogMirror;
 import statbridge.sink.db.Partitions;
 import statbridge.sink.deadletter.DeadLetterSender;
@@ -96,7 +95,7 @@ final class BatchFlusher {
                 } else if (failure != null) {
                     throw (RuntimeException) failure;
                 }
-                if (status.state() == State.RETRYING) {
+                if (status.state() == SinkState.RETRYING) {
                     LOG.info("writing again after the failure: {}", status.detail());
                 }
                 status.running();
@@ -109,7 +108,7 @@ final class BatchFlusher {
             } catch (SQLException | RegistryUnavailableException | KafkaException | IllegalStateException e) {
                 // A partition may have been dropped (purge-legacy) since it was last seen: check again next time.
                 partitions.forget();
-                if (status.state() != State.RETRYING) {
+                if (status.state() != SinkState.RETRYING) {
                     LOG.warn("cannot write a batch of {} record(s), retrying with backoff: {}", buffer.size(), e.toString());
                 }
                 status.retrying(e instanceof SQLException ? "cannot write to PostgreSQL at "

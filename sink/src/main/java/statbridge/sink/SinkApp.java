@@ -35,11 +35,6 @@ import statbridge.v2.ModelStat;
  */
 public final class SinkApp implements Component {
 
-    /** Where the sink stands. */
-    public enum State {
-        STARTING, RUNNING, RETRYING, STOPPED, FAILED
-    }
-
     private static final Logger LOG = LoggerFactory.getLogger(SinkApp.class);
     private static final Duration GRACE_CHECK_INTERVAL = Duration.ofSeconds(30);
     private static final Duration GRACE_WARN_INTERVAL = Duration.ofMinutes(10);
@@ -65,7 +60,7 @@ public final class SinkApp implements Component {
         return metrics;
     }
 
-    public State state() {
+    public SinkState state() {
         return status.state();
     }
 
@@ -114,18 +109,18 @@ public final class SinkApp implements Component {
     /** Up while writing; down with the reason while retrying, stopped or failed. */
     @Override
     public Health health() {
-        State state = status.state();
+        SinkState state = status.state();
         Map<String, String> stoppedPartitions = status.stoppedPartitions();
-        if (state == State.RUNNING && !stoppedPartitions.isEmpty()) {
+        if (state == SinkState.RUNNING && !stoppedPartitions.isEmpty()) {
             return Health.down("RUNNING, but " + stoppedPartitions.size() + " partition(s) stopped: " + stoppedPartitions);
         }
         String detail = status.detail();
-        return state == State.RUNNING ? Health.up(state.name()) : Health.down(state + (detail.isEmpty() ? "" : ": " + detail));
+        return state == SinkState.RUNNING ? Health.up(state.name()) : Health.down(state + (detail.isEmpty() ? "" : ": " + detail));
     }
 
     @Override
     public boolean failed() {
-        return status.state() == State.FAILED;
+        return status.state() == SinkState.FAILED;
     }
 
     @Override

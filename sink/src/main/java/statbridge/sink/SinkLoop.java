@@ -21,7 +21,6 @@ import org.flywaydb.core.api.FlywayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.config.Secrets;
-import statbridge.sink.SinkApp.State;
 import statbridge.sink.catalog.CatalogDivergenceException;
 import statbridge.sink.catalog.CatalogMirror;
 import statbridge.sink.db.Database;
@@ -260,9 +259,9 @@ final class SinkLoop implements Runnable {
                 outboxToRecover = false;
             }
             seekBackoff.reset();
-            State state = status.state();
-            if (state == State.STARTING || (state == State.RETRYING && buffer.isEmpty())) {
-                if (state == State.RETRYING) {
+            SinkState state = status.state();
+            if (state == SinkState.STARTING || (state == SinkState.RETRYING && buffer.isEmpty())) {
+                if (state == SinkState.RETRYING) {
                     LOG.info("consuming again after the failure: {}", status.detail());
                 }
                 status.running();

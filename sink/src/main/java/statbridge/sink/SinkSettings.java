@@ -2,6 +2,7 @@ package statbridge.sink;
 
 import java.util.List;
 import statbridge.config.Setting;
+import statbridge.sink.db.DatabaseSettings;
 import statbridge.sink.dualwrite.GraceAction;
 
 /**
@@ -17,7 +18,7 @@ public final class SinkSettings {
             "Most records written in one database transaction.");
     public static final Setting BATCH_MAX_WAIT_MS = Setting.longInteger("sink.batch.max.wait.ms", 200, 0, 600_000,
             "Longest a record waits for its batch to fill before the batch is written anyway.");
-    public static final Setting POOL_SIZE = Setting.integer("sink.pool.size", 4, 1, 64, "PostgreSQL connections in the pool.");
+    public static final Setting POOL_SIZE = DatabaseSettings.POOL_SIZE;
     public static final Setting WRITE_LANES = Setting.integer("sink.write.lanes", 2, 1, 64,
             "Transactions a batch is written in side by side, split by partition number (each stores its own partitions' offsets), so PostgreSQL can use more than one core; at most sink.pool.size. 1 writes each batch in one transaction.");
     public static final Setting MIGRATE_ON_START = Setting.bool("sink.migrate.on.start", true,

@@ -1,7 +1,6 @@
 package statbridge.sink;
 
 import java.util.Map;
-import statbridge.sink.SinkApp.State;
 
 /**
  * Where the sink stands, as its loop last said and its health check reads it: the state, why
@@ -10,7 +9,7 @@ import statbridge.sink.SinkApp.State;
 final class SinkStatus {
 
     private final SinkMetrics metrics;
-    private volatile State state = State.STARTING;
+    private volatile SinkState state = SinkState.STARTING;
     private volatile String detail = "";
     private volatile Map<String, String> stoppedPartitions = Map.of();
 
@@ -18,7 +17,7 @@ final class SinkStatus {
         this.metrics = metrics;
     }
 
-    State state() {
+    SinkState state() {
         return state;
     }
 
@@ -31,26 +30,26 @@ final class SinkStatus {
     }
 
     void running() {
-        state = State.RUNNING;
+        state = SinkState.RUNNING;
         detail = "";
     }
 
     /** A failure the sink waits out: counted, and shown until the sink runs again. */
     void retrying(String why) {
         metrics.retried();
-        state = State.RETRYING;
+        state = SinkState.RETRYING;
         detail = why;
     }
 
     void failed(String why) {
-        state = State.FAILED;
+        state = SinkState.FAILED;
         detail = why;
     }
 
     /** Stopped, unless it failed. */
     void stopped() {
-        if (state != State.FAILED) {
-            state = State.STOPPED;
+        if (state != SinkState.FAILED) {
+            state = SinkState.STOPPED;
         }
     }
 

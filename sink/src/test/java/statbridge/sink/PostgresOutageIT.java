@@ -36,15 +36,15 @@ class PostgresOutageIT {
                 postgres.stop();
                 SinkIT.publish(fixture, model, 1_500, 6);
                 long retryDeadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-                while (sink.state() != SinkApp.State.RETRYING && System.nanoTime() < retryDeadline) {
+                while (sink.state() != SinkState.RETRYING && System.nanoTime() < retryDeadline) {
                     Thread.sleep(50);
                 }
-                assertThat(sink.state()).as("the sink notices the outage").isEqualTo(SinkApp.State.RETRYING);
+                assertThat(sink.state()).as("the sink notices the outage").isEqualTo(SinkState.RETRYING);
                 Thread.sleep(3_000);
                 postgres.restart();
 
                 fixture.awaitCaughtUp(Duration.ofMinutes(2));
-                assertThat(sink.state()).isEqualTo(SinkApp.State.RUNNING);
+                assertThat(sink.state()).isEqualTo(SinkState.RUNNING);
                 assertThat(sink.metrics().retryCount()).isPositive();
                 PublishedModel.assertSameRows("model_stats_daily", fixture.db.stats(), model.stats());
                 PublishedModel.assertSameRows("model_business_stats_daily", fixture.db.business(), model.business());

@@ -50,6 +50,19 @@ public final class LegacyRowRebuilder {
                   IS DISTINCT FROM (EXCLUDED.metric_value, EXCLUDED.business_metric_value, EXCLUDED.updated_at)
             """;
 
+    /**
+     * Writes a legacy row only when its facts differ, not its bookkeeping: what a repair of the
+     * legacy table from the new tables ({@code backfill --direction new-to-legacy}) writes, so that
+     * it touches only the rows that tell another story.
+     */
+    static final String UPSERT_FACTS_TAIL = """
+            ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_name) DO UPDATE
+            SET metric_value = EXCLUDED.metric_value, business_metric_value = EXCLUDED.business_metric_value,
+                updated_at = EXCLUDED.updated_at
+            WHERE (l.metric_value, l.business_metric_value)
+                  IS DISTINCT FROM (EXCLUDED.metric_value, EXCLUDED.business_metric_value)
+            """;
+
     private static final String SAME_KEY = """
             WHERE %2$s.model_name = %1$s.model_name AND %2$s.model_version = %1$s.model_version AND %2$s.stat_date = %1$s.stat_date
                   AND %2$s.slice_key = %1$s.slice_key AND %2$s.metric_type = %1$s.metric_type AND %2$s.metric_key = %1$s.metric_key
@@ -124,6 +137,11 @@ public final class LegacyRowRebuilder {
     /** {@code rows} (a {@link #rebuild} of the eight legacy columns) written into the legacy table. */
     public static String upsert(String rows) {
         return INSERT + rows + UPSERT_TAIL;
+    }
+
+    /** {@code rows} (the eight legacy columns) written into the legacy table where their facts differ. */
+    public static String repair(String rows) {
+        return INSERT + rows + UPSERT_FACTS_TAIL;
     }
 
     /** Rewrites the legacy rows of these row keys from the new tables; returns rows inserted or changed. */

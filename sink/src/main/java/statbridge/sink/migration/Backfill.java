@@ -5,10 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -71,85 +69,6 @@ public final class Backfill {
             Map<String, Long> unmapped, boolean resumed, boolean dryRun) {
     }
 
-    private static final String KEY_ORDER_LEGACY = "l.model_name, l.model_version, l.stat_date, l.slice_key, l.metric_name";
-    private static final String KEY_ORDER_NEW = "s.model_name, s.model_version, s.stat_date, s.slice_key, s.metric_type, s.metric_key";
-
-    /** One chunk legacy to new: the stats, the business values not withdrawn, and the checkpoint key. */
-    static final String LEGACY_TO_NEW_CHUNK = """
-            WITH chunk AS (
-                SELECT l.model_name, l.model_version, l.stat_date, l.slice_key, l.metric_name, l.metric_value,
-                       l.business_metric_value, c.metric_type, c.metric_key
-                FROM ml_monitoring.%1$s l
-                LEFT JOIN ml_monitoring.metric_catalog c ON c.metric_name = l.metric_name
-                WHERE %2$s AND (?::boolean OR (l.model_name, l.model_version, l.stat_date, l.slice_key, l.metric_name)
-                                              > (?::text, ?::text, ?::date, ?::text, ?::text))
-                ORDER BY %3$s
-                LIMIT ?),
-            stats AS (
-                INSERT INTO ml_monitoring.model_stats_daily AS t
-                       (model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
-                        event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
-                SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
-                       '-infinity', -1, 'backfill', NULL, 0, now()
-                FROM chunk WHERE metric_type IS NOT NULL AND metric_value IS NOT NULL
-                ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-                SET metric_value = EXCLUDED.metric_value, updated_at = EXCLUDED.updated_at
-                WHERE t.source_offset = -1 AND t.metric_value IS DISTINCT FROM EXCLUDED.metric_value
-                RETURNING 1),
-            business AS (
-                INSERT INTO ml_monitoring.model_business_stats_daily AS t
-                       (model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value,
-                        event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
-                SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_type, k.metric_key,
-                       k.business_metric_value, '-infinity', -1, 'backfill', NULL, 0, now()
-                FROM chunk k
-                WHERE k.metric_type IS NOT NULL AND k.business_metric_value IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM ml_monitoring.business_withdrawals w
-                                  WHERE w.model_name = k.model_name AND w.model_version = k.model_version
-                                    AND w.stat_date = k.stat_date AND w.slice_key = k.slice_key
-                                    AND w.metric_type = k.metric_type AND w.metric_key = k.metric_key)
-                ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-                SET business_metric_value = EXCLUDED.business_metric_value, updated_at = EXCLUDED.updated_at
-                WHERE t.source_offset = -1 AND t.business_metric_value IS DISTINCT FROM EXCLUDED.business_metric_value
-                RETURNING 1),
-            last AS (SELECT * FROM chunk ORDER BY model_name DESC, model_version DESC, stat_date DESC, slice_key DESC,
-                                                   metric_name DESC LIMIT 1)
-            SELECT (SELECT count(*) FROM chunk),
-                   (SELECT count(*) FROM stats) + (SELECT count(*) FROM business),
-                   (SELECT count(*) FROM chunk WHERE metric_type IS NULL),
-                   (SELECT ARRAY[model_name, model_version, stat_date::text, slice_key, metric_name] FROM last)
-            """;
-
-    /** One chunk new to legacy: the rebuild of a page of stat rows. */
-    static final String NEW_TO_LEGACY_CHUNK = """
-            WITH chunk AS (
-                SELECT s.model_name, s.model_version, s.stat_date, s.slice_key, s.metric_type, s.metric_key
-                FROM ml_monitoring.model_stats_daily s
-                WHERE %1$s AND (?::boolean OR (s.model_name, s.model_version, s.stat_date, s.slice_key, s.metric_type, s.metric_key)
-                                              > (?::text, ?::text, ?::date, ?::text, ?::text, ?::text))
-                ORDER BY %2$s
-                LIMIT ?),
-            written AS (
-                INSERT INTO ml_monitoring.model_stats_daily_legacy AS l
-                       (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
-                SELECT r.model_name, r.model_version, r.stat_date, r.slice_key, r.metric_name, r.metric_value,
-                       r.business_metric_value, r.updated_at
-                FROM chunk k
-                JOIN ml_monitoring.model_stats_daily_legacy_rebuilt r
-                  ON r.model_name = k.model_name AND r.model_version = k.model_version AND r.stat_date = k.stat_date
-                 AND r.slice_key = k.slice_key AND r.metric_type = k.metric_type AND r.metric_key = k.metric_key
-                ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_name) DO UPDATE
-                SET metric_value = EXCLUDED.metric_value, business_metric_value = EXCLUDED.business_metric_value,
-                    updated_at = EXCLUDED.updated_at
-                WHERE (l.metric_value, l.business_metric_value)
-                      IS DISTINCT FROM (EXCLUDED.metric_value, EXCLUDED.business_metric_value)
-                RETURNING 1),
-            last AS (SELECT * FROM chunk ORDER BY model_name DESC, model_version DESC, stat_date DESC, slice_key DESC,
-                                                   metric_type DESC, metric_key DESC LIMIT 1)
-            SELECT (SELECT count(*) FROM chunk), (SELECT count(*) FROM written), 0::bigint,
-                   (SELECT ARRAY[model_name, model_version, stat_date::text, slice_key, metric_type, metric_key] FROM last)
-            """;
-
     private final DataSource dataSource;
 
     public Backfill(DataSource dataSource) {
@@ -193,19 +112,20 @@ public final class Backfill {
             connection.rollback();
         }
         String legacy = source == null ? "model_stats_daily_legacy_archive" : source;
-        long total = count(direction, selection, legacy);
-        Map<String, Long> unmapped = direction == Direction.LEGACY_TO_NEW ? unmapped(selection, legacy) : Map.of();
+        BackfillSource rows = new BackfillSource(dataSource, direction, legacy);
+        long total = rows.count(selection);
+        Map<String, Long> unmapped = direction == Direction.LEGACY_TO_NEW ? rows.unmapped(selection) : Map.of();
         if (dryRun) {
             return new Result(direction, selection.toString(), total, 0, 0, 0, unmapped, false, true);
         }
-        List<ParitySelection> months = months(direction, selection, legacy);
+        List<ParitySelection> months = rows.months(selection);
         if (!months.isEmpty()) {
             new Partitions(dataSource).ensureRange(YearMonth.from(months.get(0).from()),
                     YearMonth.from(months.get(months.size() - 1).from()));
         }
         String sql = direction == Direction.LEGACY_TO_NEW
-                ? LEGACY_TO_NEW_CHUNK.formatted(legacy, selection.where("l"), KEY_ORDER_LEGACY)
-                : NEW_TO_LEGACY_CHUNK.formatted(selection.where("s"), KEY_ORDER_NEW);
+                ? BackfillSource.LEGACY_TO_NEW_CHUNK.formatted(legacy, selection.where("l"), BackfillSource.KEY_ORDER_LEGACY)
+                : BackfillSource.NEW_TO_LEGACY_CHUNK.formatted(selection.where("s"), BackfillSource.KEY_ORDER_NEW);
         Totals totals = new Totals(total, progress);
         Queue<ParitySelection> queue = new ConcurrentLinkedQueue<>(months);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -277,34 +197,6 @@ public final class Backfill {
         }
     }
 
-    /** The selection cut at calendar months, over the months the source holds rows for. */
-    private List<ParitySelection> months(Direction direction, ParitySelection selection, String legacy) throws SQLException {
-        String table = direction == Direction.LEGACY_TO_NEW ? legacy : "model_stats_daily";
-        LocalDate first = null;
-        LocalDate last = null;
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(
-                "SELECT min(stat_date), max(stat_date) FROM ml_monitoring." + table + " WHERE " + selection.where())) {
-            selection.bind(connection, query, 1);
-            try (ResultSet rows = query.executeQuery()) {
-                if (rows.next() && rows.getObject(1) != null) {
-                    first = rows.getObject(1, LocalDate.class);
-                    last = rows.getObject(2, LocalDate.class);
-                }
-            }
-            connection.rollback();
-        }
-        List<ParitySelection> months = new ArrayList<>();
-        if (first == null) {
-            return months;
-        }
-        for (YearMonth month = YearMonth.from(first); !month.isAfter(YearMonth.from(last)); month = month.plusMonths(1)) {
-            LocalDate from = selection.from() != null && selection.from().isAfter(month.atDay(1)) ? selection.from() : month.atDay(1);
-            LocalDate to = selection.to() != null && selection.to().isBefore(month.atEndOfMonth()) ? selection.to() : month.atEndOfMonth();
-            months.add(new ParitySelection(selection.models(), selection.versions(), from, to));
-        }
-        return months;
-    }
-
     /** Copies one month in chunks, each committed with its checkpoint, until it is done or another worker failed. */
     private void runMonth(Direction direction, ParitySelection month, String sql, int chunkSize, Totals totals,
             AtomicReference<Throwable> failure) throws SQLException {
@@ -367,40 +259,6 @@ public final class Backfill {
             Checkpoint checkpoint = BackfillRuns.open(connection, direction.label(), selection.toString());
             connection.commit();
             return checkpoint;
-        }
-    }
-
-    private long count(Direction direction, ParitySelection selection, String legacy) throws SQLException {
-        String table = direction == Direction.LEGACY_TO_NEW ? legacy : "model_stats_daily";
-        return single("SELECT count(*) FROM ml_monitoring." + table + " WHERE " + selection.where(), selection);
-    }
-
-    private Map<String, Long> unmapped(ParitySelection selection, String legacy) throws SQLException {
-        Map<String, Long> names = new LinkedHashMap<>();
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement query = connection.prepareStatement("SELECT metric_name, count(*) FROM ml_monitoring." + legacy
-                        + " l WHERE " + selection.where() + " AND NOT EXISTS (SELECT 1 FROM ml_monitoring.metric_catalog c "
-                        + "WHERE c.metric_name = l.metric_name) GROUP BY metric_name ORDER BY metric_name")) {
-            selection.bind(connection, query, 1);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    names.put(rows.getString(1), rows.getLong(2));
-                }
-            }
-            connection.rollback();
-        }
-        return names;
-    }
-
-    private long single(String sql, ParitySelection selection) throws SQLException {
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(sql)) {
-            selection.bind(connection, query, 1);
-            try (ResultSet rows = query.executeQuery()) {
-                rows.next();
-                long value = rows.getLong(1);
-                connection.rollback();
-                return value;
-            }
         }
     }
 

@@ -29,39 +29,38 @@ final class StatTables {
     }
 
     private static final String EVENT_TIME = "timestamptz 'epoch' + u.event_ms * interval '1 millisecond'";
-    static final String UPSERT_STATS = """
-            INSERT INTO ml_monitoring.model_stats_daily AS t
-                   (model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
-                    event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
-            SELECT u.model_name, u.model_version, u.stat_date, u.slice_key, u.metric_type, u.metric_key, u.value,
-                   %s, u.source_offset, ?, u.source_partition, ?, now()
-            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::int[])
-                   AS u(model_name, model_version, stat_date, slice_key, metric_type, metric_key, value, event_ms, source_offset, source_partition)
-            ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-            SET metric_value = EXCLUDED.metric_value, event_time = EXCLUDED.event_time,
-                source_offset = EXCLUDED.source_offset, source_topic = EXCLUDED.source_topic,
-                source_partition = EXCLUDED.source_partition, write_seq = EXCLUDED.write_seq, updated_at = EXCLUDED.updated_at
-            WHERE (t.event_time, t.source_offset) < (EXCLUDED.event_time, EXCLUDED.source_offset)
-            """.formatted(EVENT_TIME);
-    static final String UPSERT_BUSINESS = """
-            INSERT INTO ml_monitoring.model_business_stats_daily AS t
-                   (model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value,
-                    event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
-            SELECT u.model_name, u.model_version, u.stat_date, u.slice_key, u.metric_type, u.metric_key, u.value,
-                   %s, u.source_offset, ?, u.source_partition, ?, now()
-            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::int[])
-                   AS u(model_name, model_version, stat_date, slice_key, metric_type, metric_key, value, event_ms, source_offset, source_partition)
+    /** Keeps an older event from bringing back a KPI a later withdrawal removed. */
+    private static final String NOT_WITHDRAWN = """
             WHERE NOT EXISTS (
                     SELECT 1 FROM ml_monitoring.business_withdrawals w
                     WHERE w.model_name = u.model_name AND w.model_version = u.model_version AND w.stat_date = u.stat_date
                       AND w.slice_key = u.slice_key AND w.metric_type = u.metric_type AND w.metric_key = u.metric_key
                       AND (w.event_time, w.source_offset) >= (%s, u.source_offset))
-            ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-            SET business_metric_value = EXCLUDED.business_metric_value, event_time = EXCLUDED.event_time,
+            """.formatted(EVENT_TIME);
+    static final String UPSERT_STATS = upsertInto("model_stats_daily", "metric_value", "");
+    static final String UPSERT_BUSINESS = upsertInto("model_business_stats_daily", "business_metric_value", NOT_WITHDRAWN);
+
+    /**
+     * The "later wins" upsert of one of the two new tables (names from this class, never from
+     * input): the facts bound as arrays, written where the stored row is older by event time, then offset.
+     */
+    private static String upsertInto(String table, String valueColumn, String filter) {
+        return """
+            INSERT INTO ml_monitoring.%1$s AS t
+                   (model_name, model_version, stat_date, slice_key, metric_type, metric_key, %2$s,
+                    event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
+            SELECT u.model_name, u.model_version, u.stat_date, u.slice_key, u.metric_type, u.metric_key, u.value,
+                   %3$s, u.source_offset, ?, u.source_partition, ?, now()
+            FROM unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::int[])
+                   AS u(model_name, model_version, stat_date, slice_key, metric_type, metric_key, value, event_ms, source_offset, source_partition)
+            %4$sON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
+            SET %2$s = EXCLUDED.%2$s, event_time = EXCLUDED.event_time,
                 source_offset = EXCLUDED.source_offset, source_topic = EXCLUDED.source_topic,
                 source_partition = EXCLUDED.source_partition, write_seq = EXCLUDED.write_seq, updated_at = EXCLUDED.updated_at
             WHERE (t.event_time, t.source_offset) < (EXCLUDED.event_time, EXCLUDED.source_offset)
-            """.formatted(EVENT_TIME, EVENT_TIME);
+            """.formatted(table, valueColumn, EVENT_TIME, filter);
+    }
+
     static final String DELETE_WITHDRAWN = """
             DELETE FROM ml_monitoring.model_business_stats_daily b
             USING unnest(?::text[], ?::text[], ?::date[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
