@@ -80,10 +80,10 @@ final class DemoCommand implements Callable<Integer> {
                 new SimpleMeterRegistry(), spec.commandLine().getErr())) {
             EmbeddedStack.Endpoints endpoints = stack.endpoints();
             out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
-            int[] counts = publish(stack);
-            long expectedRows = counts[2];
+            Published counts = publish(stack);
+            long expectedRows = counts.rows();
             out.printf(Locale.ROOT, "published %,d events: %,d v1 (legacy jobs), %,d v2 (migrated jobs), for %d jobs x %d slices x 30 days, "
-                    + "and 2 bad records%n", counts[0] + counts[1], counts[0], counts[1], JOBS.size(), SLICES.size());
+                    + "and 2 bad records%n", counts.v1() + counts.v2(), counts.v1(), counts.v2(), JOBS.size(), SLICES.size());
             out.print("waiting for them to land in PostgreSQL ...");
             out.flush();
             try (Database database = Database.open(DatabaseConfig.from(stack.configuration()), "statbridge-demo")) {
@@ -126,8 +126,12 @@ final class DemoCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Publishes the sample; returns {v1 events, v2 events, distinct rows}. */
-    private static int[] publish(EmbeddedStack stack) throws Exception {
+    /** What the demo published: v1 events, v2 events, and the distinct rows they make. */
+    private record Published(int v1, int v2, int rows) {
+    }
+
+    /** Publishes the sample. */
+    private static Published publish(EmbeddedStack stack) throws Exception {
         Map<String, Object> producer = Map.of("bootstrap.servers", stack.endpoints().kafka());
         MetricCatalog catalog = MetricCatalog.of(EmbeddedStack.seedCatalog());
         int v1 = 0;
@@ -173,7 +177,7 @@ final class DemoCommand implements Callable<Integer> {
             bad.flush();
         }
         int rows = JOBS.stream().mapToInt(j -> j.metrics().size()).sum() * SLICES.size() * 30;
-        return new int[] {v1, v2, rows};
+        return new Published(v1, v2, rows);
     }
 
     private static double value(String metric, int age, double shift) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import statbridge.sink.dualwrite.ParitySelection;
 import statbridge.sink.legacy.LegacyRowRebuilder;
+import statbridge.sink.writer.StatTables;
 import statbridge.sink.migration.Backfill.Direction;
 
 /**
@@ -38,31 +39,10 @@ final class BackfillSource {
                 ORDER BY %3$s
                 LIMIT ?),
             stats AS (
-                INSERT INTO ml_monitoring.model_stats_daily AS t
-                       (model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
-                        event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
-                SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
-                       '-infinity', -1, 'backfill', NULL, 0, now()
-                FROM chunk WHERE metric_type IS NOT NULL AND metric_value IS NOT NULL
-                ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-                SET metric_value = EXCLUDED.metric_value, updated_at = EXCLUDED.updated_at
-                WHERE t.source_offset = -1 AND t.metric_value IS DISTINCT FROM EXCLUDED.metric_value
+            """ + StatTables.backfillStats("chunk") + """
                 RETURNING 1),
             business AS (
-                INSERT INTO ml_monitoring.model_business_stats_daily AS t
-                       (model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value,
-                        event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
-                SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_type, k.metric_key,
-                       k.business_metric_value, '-infinity', -1, 'backfill', NULL, 0, now()
-                FROM chunk k
-                WHERE k.metric_type IS NOT NULL AND k.business_metric_value IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM ml_monitoring.business_withdrawals w
-                                  WHERE w.model_name = k.model_name AND w.model_version = k.model_version
-                                    AND w.stat_date = k.stat_date AND w.slice_key = k.slice_key
-                                    AND w.metric_type = k.metric_type AND w.metric_key = k.metric_key)
-                ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-                SET business_metric_value = EXCLUDED.business_metric_value, updated_at = EXCLUDED.updated_at
-                WHERE t.source_offset = -1 AND t.business_metric_value IS DISTINCT FROM EXCLUDED.business_metric_value
+            """ + StatTables.backfillBusiness("chunk") + """
                 RETURNING 1),
             last AS (SELECT * FROM chunk ORDER BY model_name DESC, model_version DESC, stat_date DESC, slice_key DESC,
                                                    metric_name DESC LIMIT 1)

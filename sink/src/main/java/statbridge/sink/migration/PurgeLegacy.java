@@ -75,14 +75,14 @@ public final class PurgeLegacy {
                 try (PreparedStatement partitions = connection.prepareStatement(PARTITIONS)) {
                     partitions.setString(1, qualified);
                     try (ResultSet rows = partitions.executeQuery()) {
-                        List<Object[]> all = new ArrayList<>();
+                        List<MonthPartition> all = new ArrayList<>();
                         while (rows.next()) {
-                            all.add(new Object[] {rows.getString(1), rows.getDate(2).toLocalDate(), rows.getDate(3).toLocalDate()});
+                            all.add(new MonthPartition(rows.getString(1), rows.getDate(2).toLocalDate(), rows.getDate(3).toLocalDate()));
                         }
-                        for (Object[] partition : all) {
-                            String name = (String) partition[0];
-                            LocalDate from = (LocalDate) partition[1];
-                            LocalDate to = (LocalDate) partition[2];
+                        for (MonthPartition partition : all) {
+                            String name = partition.name();
+                            LocalDate from = partition.from();
+                            LocalDate to = partition.to();
                             if (before != null && !from.isBefore(before)) {
                                 continue;
                             }
@@ -138,6 +138,10 @@ public final class PurgeLegacy {
                 return rows.getBoolean(1);
             }
         }
+    }
+
+    /** One monthly partition of the legacy relation: its name, first day and last day. */
+    private record MonthPartition(String name, LocalDate from, LocalDate to) {
     }
 
     private static long count(Connection connection, String sql, LocalDate date) throws SQLException {

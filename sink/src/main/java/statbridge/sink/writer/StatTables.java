@@ -12,12 +12,13 @@ import statbridge.sink.legacy.LegacyRowRebuilder;
 
 /**
  * The one owner of the new tables' write statements: {@code model_stats_daily},
- * {@code model_business_stats_daily} and {@code business_withdrawals}, each "later wins" by
- * record timestamp, then offset, with the facts bound as arrays. Each statement comes in two
- * forms: alone, and with the legacy rows of exactly the rows it changed rewritten in the same
- * statement, for a batch written while dual-write is on.
+ * {@code model_business_stats_daily} and {@code business_withdrawals}. The sink's are "later
+ * wins" by record timestamp, then offset, with the facts bound as arrays, each in two forms:
+ * alone, and with the legacy rows of exactly the rows it changed rewritten in the same statement,
+ * for a batch written while dual-write is on. The backfill's ({@link #backfillStats},
+ * {@link #backfillBusiness}) copy history and never touch a row the sink wrote.
  */
-final class StatTables {
+public final class StatTables {
 
     /** What one statement changed: rows of its table, and legacy rows it rewrote with them. */
     record Written(int rows, int legacyRows) {
@@ -114,6 +115,46 @@ final class StatTables {
             + "WHERE name IN ('enable_hashjoin', 'enable_mergejoin')";
 
     private StatTables() {
+    }
+
+    /**
+     * Copies the stats of {@code chunk} (a CTE with the legacy columns and the catalog's
+     * {@code metric_type}, {@code metric_key}) as history: event time {@code -infinity}, offset -1,
+     * so any event the sink writes wins over it, and a row the sink wrote ({@code source_offset >= 0})
+     * is never changed. For a statement's {@code WITH} list; add {@code RETURNING} as needed.
+     */
+    public static String backfillStats(String chunk) {
+        return """
+                INSERT INTO ml_monitoring.model_stats_daily AS t
+                       (model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
+                        event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
+                SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
+                       '-infinity', -1, 'backfill', NULL, 0, now()
+                FROM %1$s WHERE metric_type IS NOT NULL AND metric_value IS NOT NULL
+                ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
+                SET metric_value = EXCLUDED.metric_value, updated_at = EXCLUDED.updated_at
+                WHERE t.source_offset = -1 AND t.metric_value IS DISTINCT FROM EXCLUDED.metric_value
+                """.formatted(chunk);
+    }
+
+    /** As {@link #backfillStats} for the business values, leaving out any KPI a withdrawal removed. */
+    public static String backfillBusiness(String chunk) {
+        return """
+                INSERT INTO ml_monitoring.model_business_stats_daily AS t
+                       (model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value,
+                        event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
+                SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_type, k.metric_key,
+                       k.business_metric_value, '-infinity', -1, 'backfill', NULL, 0, now()
+                FROM %1$s k
+                WHERE k.metric_type IS NOT NULL AND k.business_metric_value IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM ml_monitoring.business_withdrawals w
+                                  WHERE w.model_name = k.model_name AND w.model_version = k.model_version
+                                    AND w.stat_date = k.stat_date AND w.slice_key = k.slice_key
+                                    AND w.metric_type = k.metric_type AND w.metric_key = k.metric_key)
+                ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
+                SET business_metric_value = EXCLUDED.business_metric_value, updated_at = EXCLUDED.updated_at
+                WHERE t.source_offset = -1 AND t.business_metric_value IS DISTINCT FROM EXCLUDED.business_metric_value
+                """.formatted(chunk);
     }
 
     /** Runs an upsert; returns the rows it changed and, with {@code withLegacy}, the legacy rows it wrote. */
