@@ -1,25 +1,24 @@
 package statbridge.sink;
 
-import java.nio.charset.CharacterCodingException;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import statbridge.contract.RecordKeys;
+import statbridge.contract.StatRecordReader;
 import statbridge.contract.StatValidator;
 import statbridge.deadletter.Reasons;
 import statbridge.registry.RegistryException;
 import statbridge.serde.AvroDeserializer;
-import statbridge.serde.AvroWireFormatException;
 import statbridge.sink.writer.Fact;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.ModelStat;
 
 /**
- * Turns one consumed record into a {@link Fact} or the reason it is dead-lettered: the key is
- * decoded (strict UTF-8), the value read under the writer's schema, then checked by the
- * contract's {@link StatValidator}, the same rules the pipeline and the publishers apply. A
+ * Turns one consumed record into a {@link Fact} or the reason it is dead-lettered: read by the
+ * contract's {@link StatRecordReader} (tombstone, value under the writer's schema, UTF-8 key, in
+ * the order the pipeline reads too), then checked by the contract's {@link StatValidator}, the
+ * same rules the pipeline and the publishers apply. A
  * failure of the registry or of Kafka is not the record's fault: it is thrown, and the batch is
  * retried. Not thread-safe (the key decoder keeps state): one per sink loop.
  */
@@ -40,10 +39,9 @@ final class RecordDecoder {
     private static final Logger LOG = LoggerFactory.getLogger(RecordDecoder.class);
 
     private final String statTopic;
-    private final AvroDeserializer<ModelStat> statReader;
-    private final AvroDeserializer<BusinessStat> businessReader;
+    private final StatRecordReader<ModelStat> statReader;
+    private final StatRecordReader<BusinessStat> businessReader;
     private final StatValidator validator;
-    private final RecordKeys keys = new RecordKeys();
 
     /**
      * @param statTopic the topic of {@link ModelStat} v2 records; every other topic carries {@link BusinessStat}
@@ -51,8 +49,8 @@ final class RecordDecoder {
     RecordDecoder(String statTopic, AvroDeserializer<ModelStat> statReader, AvroDeserializer<BusinessStat> businessReader,
             StatValidator validator) {
         this.statTopic = statTopic;
-        this.statReader = statReader;
-        this.businessReader = businessReader;
+        this.statReader = new StatRecordReader<>(statReader);
+        this.businessReader = new StatRecordReader<>(businessReader);
         this.validator = validator;
     }
 
@@ -61,37 +59,36 @@ final class RecordDecoder {
      * @throws KafkaException when Kafka fails
      */
     Decoded decode(ConsumerRecord<byte[], byte[]> record) {
-        String key;
-        try {
-            key = keys.decode(record.key());
-        } catch (CharacterCodingException e) {
-            return refuse(record, Reasons.KEY_MISMATCH, "the record key is not valid UTF-8");
-        }
-        if (record.value() == null) {
-            return refuse(record, Reasons.INVALID_FIELD, "the record has no value (a tombstone)");
-        }
         try {
             Optional<StatValidator.Violation> violation;
             Fact fact;
             if (record.topic().equals(statTopic)) {
-                ModelStat stat = statReader.deserialize(record.topic(), record.value());
-                violation = validator.validate(key, stat);
-                fact = new Fact(Fact.Kind.STAT, stat.getModelName(), stat.getModelVersion(), stat.getStatDate(),
-                        stat.getSliceKey(), stat.getMetricType(), stat.getMetricKey(), stat.getMetricValue(),
-                        record.timestamp(), record.topic(), record.partition(), record.offset());
+                StatRecordReader.Result<ModelStat> read = statReader.read(record.topic(), record.key(), record.value());
+                if (read instanceof StatRecordReader.Refused<ModelStat> refused) {
+                    return refuse(record, refused.reason(), refused.message());
+                }
+                StatRecordReader.Read<ModelStat> stat = (StatRecordReader.Read<ModelStat>) read;
+                violation = validator.validate(stat.key(), stat.value());
+                ModelStat v = stat.value();
+                fact = new Fact(Fact.Kind.STAT, v.getModelName(), v.getModelVersion(), v.getStatDate(), v.getSliceKey(),
+                        v.getMetricType(), v.getMetricKey(), v.getMetricValue(), record.timestamp(), record.topic(),
+                        record.partition(), record.offset());
             } else {
-                BusinessStat stat = businessReader.deserialize(record.topic(), record.value());
-                violation = validator.validate(key, stat);
-                fact = new Fact(Fact.Kind.BUSINESS, stat.getModelName(), stat.getModelVersion(), stat.getStatDate(),
-                        stat.getSliceKey(), stat.getMetricType(), stat.getMetricKey(), stat.getBusinessMetricValue(),
-                        record.timestamp(), record.topic(), record.partition(), record.offset());
+                StatRecordReader.Result<BusinessStat> read = businessReader.read(record.topic(), record.key(), record.value());
+                if (read instanceof StatRecordReader.Refused<BusinessStat> refused) {
+                    return refuse(record, refused.reason(), refused.message());
+                }
+                StatRecordReader.Read<BusinessStat> kpi = (StatRecordReader.Read<BusinessStat>) read;
+                violation = validator.validate(kpi.key(), kpi.value());
+                BusinessStat v = kpi.value();
+                fact = new Fact(Fact.Kind.BUSINESS, v.getModelName(), v.getModelVersion(), v.getStatDate(), v.getSliceKey(),
+                        v.getMetricType(), v.getMetricKey(), v.getBusinessMetricValue(), record.timestamp(), record.topic(),
+                        record.partition(), record.offset());
             }
             if (violation.isPresent()) {
                 return refuse(record, violation.get().reason(), violation.get().message());
             }
             return new Accepted(fact);
-        } catch (AvroWireFormatException e) {
-            return refuse(record, e.problem().reason(), e.getMessage());
         } catch (RegistryException | KafkaException e) {
             throw e;
         } catch (RuntimeException e) {

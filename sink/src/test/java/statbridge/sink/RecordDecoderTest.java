@@ -132,4 +132,10 @@ class RecordDecoderTest {
                 AvroDeserializer.forType(registry, BusinessStat.class), new StatValidator(StatValidator.Limits.defaults()));
         assertThatThrownBy(() -> fresh.decode(record)).isInstanceOf(RegistryUnavailableException.class);
     }
+
+    @Test
+    void aRecordWrongInKeyAndBodyGetsTheReasonThePipelineGivesIt() {
+        byte[] truncated = java.util.Arrays.copyOf(stat(KEY, 0.91).value(), 9);
+        assertThat(refusal(decoder.decode(record(STATS, new byte[] {(byte) 0xC3, 0x28}, truncated)))).startsWith("bad-wire-format: ");
+    }
 }

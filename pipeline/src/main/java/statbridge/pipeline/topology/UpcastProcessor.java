@@ -1,6 +1,5 @@
 package statbridge.pipeline.topology;
 
-import java.nio.charset.CharacterCodingException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -11,7 +10,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogEntryCodec;
-import statbridge.contract.RecordKeys;
+import statbridge.contract.StatRecordReader;
 import statbridge.deadletter.DeadLetter;
 import statbridge.deadletter.Reasons;
 import statbridge.pipeline.PipelineMetrics;
@@ -22,7 +21,6 @@ import statbridge.registry.SchemaRegistryClient;
 import statbridge.serde.AvroDeserializer;
 import statbridge.serde.AvroSerdeConfig;
 import statbridge.serde.AvroSerializer;
-import statbridge.serde.AvroWireFormatException;
 import statbridge.v1.ModelStat;
 import statbridge.v2.BusinessStat;
 
@@ -38,7 +36,7 @@ import statbridge.v2.BusinessStat;
  */
 final class UpcastProcessor implements Processor<byte[], byte[], Object, Object> {
 
-    private final AvroDeserializer<ModelStat> deserializer;
+    private final StatRecordReader<ModelStat> reader;
     private final AvroSerializer<Object> serializer;
     private final String v2Topic;
     private final String businessTopic;
@@ -47,14 +45,14 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
     private final PipelineMetrics metrics;
     private final AtomicLong catalogVersion;
     private final RecordLimits limits;
-    private final RecordKeys keys = new RecordKeys();
     private ProcessorContext<Object, Object> context;
     private CatalogStoreView catalog;
 
     UpcastProcessor(SchemaRegistryClient registry, AvroSerializer<Object> serializer, String v2Topic, String businessTopic,
             Upcaster upcaster, PipelineMetrics metrics, AtomicLong catalogVersion, RecordLimits limits) {
         this.limits = limits;
-        this.deserializer = new AvroDeserializer<>(registry, false, Map.of(AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ModelStat.class));
+        this.reader = new StatRecordReader<>(new AvroDeserializer<>(registry, false,
+                Map.of(AvroSerdeConfig.SPECIFIC_AVRO_VALUE_TYPE, ModelStat.class)));
         this.serializer = serializer;
         this.v2Topic = v2Topic;
         this.businessTopic = businessTopic;
@@ -79,25 +77,13 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
             emit(record, wire.stat(), wire.business());
             return;
         }
-        if (record.value() == null) {
-            deadLetter(record, Reasons.INVALID_FIELD, "the record has no value (a tombstone)");
+        StatRecordReader.Result<ModelStat> read = reader.read(topic, record.key(), record.value());
+        if (read instanceof StatRecordReader.Refused<ModelStat> refused) {
+            deadLetter(record, refused.reason(), refused.message());
             return;
         }
-        ModelStat event;
-        try {
-            event = deserializer.deserialize(topic, record.value());
-        } catch (AvroWireFormatException e) {
-            deadLetter(record, e.problem().reason(), e.getMessage());
-            return;
-        }
-        String key;
-        try {
-            key = keys.decode(record.key());
-        } catch (CharacterCodingException e) {
-            deadLetter(record, Reasons.KEY_MISMATCH, "the record key is not valid UTF-8");
-            return;
-        }
-        UpcastResult result = upcaster.upcast(key, event, catalog);
+        StatRecordReader.Read<ModelStat> event = (StatRecordReader.Read<ModelStat>) read;
+        UpcastResult result = upcaster.upcast(event.key(), event.value(), catalog);
         if (result instanceof UpcastResult.Upcast upcast) {
             CatalogEntry inferred = upcast.inferred();
             if (inferred != null) {
