@@ -1,6 +1,9 @@
 package statbridge.sink;
 
 import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
@@ -60,41 +63,34 @@ final class RecordDecoder {
      */
     Decoded decode(ConsumerRecord<byte[], byte[]> record) {
         try {
-            Optional<StatValidator.Violation> violation;
-            Fact fact;
             if (record.topic().equals(statTopic)) {
-                StatRecordReader.Result<ModelStat> read = statReader.read(record.topic(), record.key(), record.value());
-                if (read instanceof StatRecordReader.Refused<ModelStat> refused) {
-                    return refuse(record, refused.reason(), refused.message());
-                }
-                StatRecordReader.Read<ModelStat> stat = (StatRecordReader.Read<ModelStat>) read;
-                violation = validator.validate(stat.key(), stat.value());
-                ModelStat v = stat.value();
-                fact = new Fact(Fact.Kind.STAT, v.getModelName(), v.getModelVersion(), v.getStatDate(), v.getSliceKey(),
-                        v.getMetricType(), v.getMetricKey(), v.getMetricValue(), record.timestamp(), record.topic(),
-                        record.partition(), record.offset());
-            } else {
-                StatRecordReader.Result<BusinessStat> read = businessReader.read(record.topic(), record.key(), record.value());
-                if (read instanceof StatRecordReader.Refused<BusinessStat> refused) {
-                    return refuse(record, refused.reason(), refused.message());
-                }
-                StatRecordReader.Read<BusinessStat> kpi = (StatRecordReader.Read<BusinessStat>) read;
-                violation = validator.validate(kpi.key(), kpi.value());
-                BusinessStat v = kpi.value();
-                fact = new Fact(Fact.Kind.BUSINESS, v.getModelName(), v.getModelVersion(), v.getStatDate(), v.getSliceKey(),
-                        v.getMetricType(), v.getMetricKey(), v.getBusinessMetricValue(), record.timestamp(), record.topic(),
-                        record.partition(), record.offset());
+                return decodeAs(record, statReader, validator::validate, v -> new Fact(Fact.Kind.STAT, v.getModelName(),
+                        v.getModelVersion(), v.getStatDate(), v.getSliceKey(), v.getMetricType(), v.getMetricKey(), v.getMetricValue(),
+                        record.timestamp(), record.topic(), record.partition(), record.offset()));
             }
-            if (violation.isPresent()) {
-                return refuse(record, violation.get().reason(), violation.get().message());
-            }
-            return new Accepted(fact);
+            return decodeAs(record, businessReader, validator::validate, v -> new Fact(Fact.Kind.BUSINESS, v.getModelName(),
+                    v.getModelVersion(), v.getStatDate(), v.getSliceKey(), v.getMetricType(), v.getMetricKey(),
+                    v.getBusinessMetricValue(), record.timestamp(), record.topic(), record.partition(), record.offset()));
         } catch (RegistryException | KafkaException e) {
             throw e;
         } catch (RuntimeException e) {
             LOG.error("dead-lettering {}-{}@{}: decoding it failed unexpectedly", record.topic(), record.partition(), record.offset(), e);
             return refuse(record, Reasons.PROCESSING_ERROR, e.toString());
         }
+    }
+
+    private static <T extends SpecificRecord> Decoded decodeAs(ConsumerRecord<byte[], byte[]> record, StatRecordReader<T> reader,
+            BiFunction<String, T, Optional<StatValidator.Violation>> validate, Function<T, Fact> toFact) {
+        StatRecordReader.Result<T> result = reader.read(record.topic(), record.key(), record.value());
+        if (result instanceof StatRecordReader.Refused<T> refused) {
+            return refuse(record, refused.reason(), refused.message());
+        }
+        StatRecordReader.Read<T> read = (StatRecordReader.Read<T>) result;
+        Optional<StatValidator.Violation> violation = validate.apply(read.key(), read.value());
+        if (violation.isPresent()) {
+            return refuse(record, violation.get().reason(), violation.get().message());
+        }
+        return new Accepted(toFact.apply(read.value()));
     }
 
     private static Refused refuse(ConsumerRecord<byte[], byte[]> record, String reason, String message) {
