@@ -26,25 +26,7 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
 
     /** How a setting's text is read. */
     public enum Type {
-        STRING("text"),
-        PASSWORD("text, never logged"),
-        INT("whole number"),
-        LONG("whole number"),
-        BOOLEAN("true or false"),
-        DATE("date YYYY-MM-DD"),
-        INSTANT("ISO date-time"),
-        LIST("comma-separated list"),
-        CHOICE("one of the values named");
-
-        private final String description;
-
-        Type(String description) {
-            this.description = description;
-        }
-
-        public String description() {
-            return description;
-        }
+        STRING, PASSWORD, INT, LONG, BOOLEAN, DATE, INSTANT, LIST, CHOICE
     }
 
     public Setting {
@@ -64,10 +46,6 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
     /** A text setting without validation. */
     public Setting(String key, String defaultValue, String doc) {
         this(key, Type.STRING, defaultValue, null, null, List.of(), doc);
-    }
-
-    public static Setting string(String key, String defaultValue, String doc) {
-        return new Setting(key, defaultValue, doc);
     }
 
     /** A secret: never logged or printed. */
