@@ -39,10 +39,10 @@ final class BackfillSource {
                 ORDER BY %3$s
                 LIMIT ?),
             stats AS (
-            """ + StatTables.backfillStats("chunk") + """
+            """ + StatTables.backfillStats("chunk", StatTables.Lineage.BACKFILL) + """
                 RETURNING 1),
             business AS (
-            """ + StatTables.backfillBusiness("chunk") + """
+            """ + StatTables.backfillBusiness("chunk", StatTables.Lineage.BACKFILL) + """
                 RETURNING 1),
             last AS (SELECT * FROM chunk ORDER BY model_name DESC, model_version DESC, stat_date DESC, slice_key DESC,
                                                    metric_name DESC LIMIT 1)

@@ -15,7 +15,7 @@ import statbridge.sink.legacy.LegacyRowRebuilder;
  * {@code model_business_stats_daily} and {@code business_withdrawals}. The sink's are "later
  * wins" by record timestamp, then offset, with the facts bound as arrays, each in two forms:
  * alone, and with the legacy rows of exactly the rows it changed rewritten in the same statement,
- * for a batch written while dual-write is on. The backfill's ({@link #backfillStats},
+ * for a batch written while dual-write is on. The backfill's and the import's ({@link #backfillStats},
  * {@link #backfillBusiness}) copy history and never touch a row the sink wrote.
  */
 public final class StatTables {
@@ -118,33 +118,45 @@ public final class StatTables {
     }
 
     /**
+     * Where history written by a migration tool came from: the {@code source_topic} it is recorded
+     * with and its write sequence number, each an SQL expression (a literal or a placeholder).
+     * The backfill writes {@link #BACKFILL} (its rows come from the legacy shape, which a switch back
+     * on keeps); an import takes a real write sequence number, so that switching dual-write back on
+     * rebuilds the legacy rows of what it wrote while dual-write was off.
+     */
+    public record Lineage(String sourceTopic, String writeSeq) {
+        public static final Lineage BACKFILL = new Lineage("'backfill'", "0");
+    }
+
+    /**
      * Copies the stats of {@code chunk} (a CTE with the legacy columns and the catalog's
      * {@code metric_type}, {@code metric_key}) as history: event time {@code -infinity}, offset -1,
      * so any event the sink writes wins over it, and a row the sink wrote ({@code source_offset >= 0})
      * is never changed. For a statement's {@code WITH} list; add {@code RETURNING} as needed.
      */
-    public static String backfillStats(String chunk) {
+    public static String backfillStats(String chunk, Lineage lineage) {
         return """
                 INSERT INTO ml_monitoring.model_stats_daily AS t
                        (model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
                         event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
                 SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value,
-                       '-infinity', -1, 'backfill', NULL, 0, now()
+                       '-infinity', -1, %2$s, NULL, %3$s, now()
                 FROM %1$s WHERE metric_type IS NOT NULL AND metric_value IS NOT NULL
                 ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-                SET metric_value = EXCLUDED.metric_value, updated_at = EXCLUDED.updated_at
+                SET metric_value = EXCLUDED.metric_value, updated_at = EXCLUDED.updated_at,
+                    source_topic = EXCLUDED.source_topic, write_seq = GREATEST(t.write_seq, EXCLUDED.write_seq)
                 WHERE t.source_offset = -1 AND t.metric_value IS DISTINCT FROM EXCLUDED.metric_value
-                """.formatted(chunk);
+                """.formatted(chunk, lineage.sourceTopic(), lineage.writeSeq());
     }
 
     /** As {@link #backfillStats} for the business values, leaving out any KPI a withdrawal removed. */
-    public static String backfillBusiness(String chunk) {
+    public static String backfillBusiness(String chunk, Lineage lineage) {
         return """
                 INSERT INTO ml_monitoring.model_business_stats_daily AS t
                        (model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value,
                         event_time, source_offset, source_topic, source_partition, write_seq, updated_at)
                 SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_type, k.metric_key,
-                       k.business_metric_value, '-infinity', -1, 'backfill', NULL, 0, now()
+                       k.business_metric_value, '-infinity', -1, %2$s, NULL, %3$s, now()
                 FROM %1$s k
                 WHERE k.metric_type IS NOT NULL AND k.business_metric_value IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM ml_monitoring.business_withdrawals w
@@ -152,9 +164,10 @@ public final class StatTables {
                                     AND w.stat_date = k.stat_date AND w.slice_key = k.slice_key
                                     AND w.metric_type = k.metric_type AND w.metric_key = k.metric_key)
                 ON CONFLICT (model_name, model_version, stat_date, slice_key, metric_type, metric_key) DO UPDATE
-                SET business_metric_value = EXCLUDED.business_metric_value, updated_at = EXCLUDED.updated_at
+                SET business_metric_value = EXCLUDED.business_metric_value, updated_at = EXCLUDED.updated_at,
+                    source_topic = EXCLUDED.source_topic, write_seq = GREATEST(t.write_seq, EXCLUDED.write_seq)
                 WHERE t.source_offset = -1 AND t.business_metric_value IS DISTINCT FROM EXCLUDED.business_metric_value
-                """.formatted(chunk);
+                """.formatted(chunk, lineage.sourceTopic(), lineage.writeSeq());
     }
 
     /** Runs an upsert; returns the rows it changed and, with {@code withLegacy}, the legacy rows it wrote. */

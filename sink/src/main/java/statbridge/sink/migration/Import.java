@@ -1,0 +1,382 @@
+package statbridge.sink.migration;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import statbridge.contract.StatValidator;
+import statbridge.sink.db.Partitions;
+import statbridge.sink.dualwrite.DualWriteState;
+import statbridge.sink.dualwrite.ParitySelection;
+import statbridge.sink.legacy.LegacyRowLocks;
+import statbridge.sink.legacy.LegacyRowRebuilder;
+import statbridge.sink.legacy.LegacyRowRebuilder.Side;
+import statbridge.sink.migration.Backfill.Progress;
+import statbridge.sink.migration.ImportRuns.Counts;
+import statbridge.sink.migration.ImportRuns.Run;
+import statbridge.sink.writer.StatTables;
+
+/**
+ * Brings a team's existing legacy-shaped history ({@link ImportSource}) into statbridge: the new
+ * tables and, while dual-write is on, the legacy table, in one pass, with the monthly partitions
+ * it needs.
+ *
+ * <p>The source is read once: its selected rows are checked by the contract's rules and numbered
+ * in key order into the run's stage table, the refused ones recorded with their keys
+ * ({@code import_rejected}). The stage is then written in chunks of consecutive numbers, each in
+ * one transaction with its entry in {@code import_chunks}, by several workers: a run killed at any
+ * moment resumes with the chunks it had not committed, and a second run changes nothing. Rows are
+ * written as the backfill writes history (event time {@code -infinity}, offset -1), so a row the
+ * sink wrote is never changed and a KPI the sink withdrew stays withdrawn; legacy rows are rebuilt
+ * from the new tables for the chunk's keys, so the two shapes agree whatever the sink did first.
+ * While dual-write is on each chunk excludes the sink's batches until it commits (as
+ * {@code backfill --direction new-to-legacy} does); while it is off only the new tables are written,
+ * stamped with a write sequence number, so switching back on rebuilds their legacy rows.
+ */
+public final class Import {
+
+    /** Workers when none are asked for. */
+    public static final int DEFAULT_PARALLEL = 2;
+    /** Refused rows a result carries as examples. */
+    static final int EXAMPLES = 10;
+
+    /**
+     * What an import did or, for a dry run, would do.
+     *
+     * @param selected source rows the selection picks
+     * @param read rows brought in (valid, one per key)
+     * @param written rows inserted or changed in the new tables and the legacy table
+     * @param skipped rows whose metric_name the catalog lacks (not brought in)
+     * @param duplicates identical copies of a row, brought in once
+     * @param rejected refused rows by reason
+     * @param examples the first refused rows, in key order
+     * @param unmapped names the catalog lacks, with their row counts
+     * @param runId the run (its refused rows are in {@code import_rejected} under this id), or 0 for a dry run
+     */
+    public record Result(String source, String selection, long selected, long read, long written, long skipped, long duplicates,
+            Map<String, Long> rejected, List<Rejection> examples, Map<String, Long> unmapped, long runId, boolean resumed,
+            boolean dryRun) {
+
+        public long rejectedRows() {
+            return rejected.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /** A refused source row: its legacy key ({@code model/version/date/slice/metric_name}), the reason code and what is wrong. */
+    public record Rejection(String key, String reason, String message) {
+    }
+
+    /**
+     * A run's source rows staged: its number, the rows in its stage table, and whether they were
+     * staged by an earlier, interrupted invocation.
+     */
+    public record Staged(long runId, long rows, boolean earlier) {
+    }
+
+    private final DataSource dataSource;
+    private final StatValidator.Limits limits;
+
+    public Import(DataSource dataSource, StatValidator.Limits limits) {
+        this.dataSource = dataSource;
+        this.limits = limits;
+    }
+
+    /**
+     * Checks a source name (see {@link ImportSource#resolve}).
+     *
+     * @throws IllegalArgumentException with the reason it cannot be imported
+     */
+    public ImportSource source(String name) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            try {
+                return ImportSource.resolve(connection, name);
+            } finally {
+                connection.rollback();
+            }
+        }
+    }
+
+    /** Legacy names among the selected source rows that the catalog lacks, with their row counts (one cheap pass). */
+    public Map<String, Long> unmapped(ImportSource source, ParitySelection selection) throws SQLException {
+        Map<String, Long> names = new LinkedHashMap<>();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(
+                "SELECT metric_name::text, count(*) FROM " + source.quoted() + " l WHERE " + selection.where("l")
+                        + " AND metric_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ml_monitoring.metric_catalog c "
+                        + "WHERE c.metric_name = l.metric_name::text) GROUP BY 1 ORDER BY 1")) {
+            selection.bind(connection, query, 1);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    names.put(rows.getString(1), rows.getLong(2));
+                }
+            }
+            connection.rollback();
+        }
+        return names;
+    }
+
+    /** What a run would do: the source read and checked once, into a temporary table, and nothing changed. */
+    public Result dryRun(ImportSource source, ParitySelection selection) throws SQLException {
+        Map<String, Long> verdicts = new LinkedHashMap<>();
+        List<Rejection> examples = new ArrayList<>();
+        String table = "pg_temp.import_dry_run";
+        try (Connection connection = dataSource.getConnection()) {
+            try {
+                ImportRuns.stageInto(connection, table, true, source, source.checked(selection.where(), limits), selection);
+                verdicts.putAll(ImportRuns.verdicts(connection, table));
+                examples.addAll(ImportRuns.rejectedExamples(connection, table, EXAMPLES));
+            } finally {
+                connection.rollback();
+            }
+        }
+        Map<String, Long> unmapped = unmapped(source, selection);
+        long selected = verdicts.values().stream().mapToLong(Long::longValue).sum();
+        long unmappedRows = unmapped.values().stream().mapToLong(Long::longValue).sum();
+        return new Result(source.toString(), selection.toString(), selected, verdicts.getOrDefault(null, 0L), 0, unmappedRows,
+                verdicts.getOrDefault(ImportSource.IDENTICAL_DUPLICATE, 0L), rejected(verdicts), examples, unmapped, 0, false, true);
+    }
+
+    private static Map<String, Long> rejected(Map<String, Long> verdicts) {
+        Map<String, Long> rejected = new LinkedHashMap<>();
+        for (String reason : List.of(ImportSource.INVALID_FIELD, ImportSource.CONFLICTING_DUPLICATE)) {
+            if (verdicts.containsKey(reason)) {
+                rejected.put(reason, verdicts.get(reason));
+            }
+        }
+        return rejected;
+    }
+
+    /**
+     * Runs the import of the rows {@code selection} picks from {@code source}, resuming its
+     * unfinished run if there is one (with that run's chunk size).
+     *
+     * @param stage called once the source rows are staged (before the first chunk)
+     * @param progress called after every chunk with the totals so far (from one worker at a time)
+     * @throws IllegalStateException when another import works on the same run
+     */
+    public Result run(ImportSource source, ParitySelection selection, int chunkSize, int parallel, Consumer<Staged> stage,
+            Consumer<Progress> progress) throws SQLException {
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("--chunk-size must be at least 1");
+        }
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1");
+        }
+        try (Connection owner = dataSource.getConnection()) {
+            Run run = ImportRuns.open(owner, source.toString(), selection, chunkSize);
+            owner.commit();
+            if (!ImportRuns.tryLock(owner, run)) {
+                owner.rollback();
+                throw new IllegalStateException("another 'statbridge import' of " + source + " (" + selection
+                        + ") is under way (run " + run.id() + "); wait for it to finish, or stop it first");
+            }
+            try {
+                return runLocked(owner, run, source, selection, parallel, stage, progress);
+            } finally {
+                try {
+                    owner.rollback();
+                    ImportRuns.unlock(owner, run);
+                    owner.commit();
+                } catch (SQLException e) {
+                    // the connection is gone, and its session lock with it
+                }
+            }
+        }
+    }
+
+    private Result runLocked(Connection owner, Run opened, ImportSource source, ParitySelection selection, int parallel,
+            Consumer<Staged> onStaged, Consumer<Progress> progress) throws SQLException {
+        Run run = opened;
+        boolean earlier = true;
+        try {
+            if (!ImportRuns.stageIntact(owner, run)) {
+                earlier = false;
+                owner.rollback();
+                run = ImportRuns.stage(owner, run, source, source.checked(selection.where(), limits), selection);
+            }
+            owner.commit();
+        } catch (SQLException | RuntimeException e) {
+            owner.rollback();
+            throw e;
+        }
+        onStaged.accept(new Staged(run.id(), run.stagedRows(), earlier));
+        Map<String, Long> verdicts = ImportRuns.verdicts(owner, run.stage());
+        Map<String, Long> unmapped = ImportRuns.unmapped(owner, run);
+        LocalDate[] dates = ImportRuns.dates(owner, run);
+        Map<Integer, Counts> done = ImportRuns.doneChunks(owner, run);
+        owner.commit();
+        if (dates != null) {
+            new Partitions(dataSource).ensureRange(YearMonth.from(dates[0]), YearMonth.from(dates[1]));
+        }
+        long valid = verdicts.getOrDefault(null, 0L);
+        Totals totals = new Totals(valid, progress);
+        done.values().forEach(totals::resumed);
+        Queue<Integer> queue = new ConcurrentLinkedQueue<>(ImportRuns.pending(run, done.keySet()));
+        Run staged = run;
+        runChunks(staged, "import:" + source, queue, parallel, totals);
+        List<Rejection> examples;
+        Map<String, Long> rejected;
+        try {
+            ImportRuns.finish(owner, staged);
+            rejected = ImportRuns.rejectedByReason(owner, staged.id());
+            examples = ImportRuns.rejectedExamples(owner, staged.id(), EXAMPLES);
+            owner.commit();
+        } catch (SQLException | RuntimeException e) {
+            owner.rollback();
+            throw e;
+        }
+        long selected = verdicts.values().stream().mapToLong(Long::longValue).sum();
+        return new Result(source.toString(), selection.toString(), selected, totals.read, totals.written, totals.skipped,
+                verdicts.getOrDefault(ImportSource.IDENTICAL_DUPLICATE, 0L), rejected, examples, unmapped, staged.id(),
+                opened.resumed(), false);
+    }
+
+    private void runChunks(Run run, String lineage, Queue<Integer> queue, int parallel, Totals totals) throws SQLException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        String newTables = NEW_TABLES.formatted(run.stage());
+        String legacy = LEGACY.formatted(run.stage());
+        List<Thread> threads = new ArrayList<>();
+        int workers = Math.min(parallel, Math.max(1, queue.size()));
+        for (int w = 0; w < workers; w++) {
+            Thread worker = new Thread(() -> {
+                try {
+                    Integer chunk;
+                    while (failure.get() == null && (chunk = queue.poll()) != null) {
+                        totals.chunk(writeChunk(run, chunk, lineage, newTables, legacy));
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "import-" + (w + 1));
+            threads.add(worker);
+            worker.start();
+        }
+        try {
+            for (Thread thread : threads) {
+                thread.join();
+            }
+        } catch (InterruptedException e) {
+            failure.compareAndSet(null, e);
+            threads.forEach(Thread::interrupt);
+            Thread.currentThread().interrupt();
+        }
+        Throwable failed = failure.get();
+        if (failed instanceof SQLException e) {
+            throw e;
+        } else if (failed instanceof RuntimeException e) {
+            throw e;
+        } else if (failed instanceof Error e) {
+            throw e;
+        } else if (failed != null) {
+            throw new IllegalStateException("the import was interrupted", failed);
+        }
+    }
+
+    /** The new tables' rows of one chunk of the stage: numbers in (?, ?]; then the lineage of each statement. */
+    static final String NEW_TABLES = """
+            WITH chunk AS (
+                SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_name, k.metric_value,
+                       k.business_metric_value, c.metric_type, c.metric_key
+                FROM %1$s k
+                LEFT JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
+                WHERE k.n > ? AND k.n <= ? AND k.reason IS NULL),
+            stats AS (
+            """ + StatTables.backfillStats("chunk", new StatTables.Lineage("?::text", "?::bigint")) + """
+                RETURNING 1),
+            business AS (
+            """ + StatTables.backfillBusiness("chunk", new StatTables.Lineage("?::text", "?::bigint")) + """
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM chunk),
+                   (SELECT count(*) FROM stats) + (SELECT count(*) FROM business),
+                   (SELECT count(*) FROM chunk WHERE metric_type IS NULL)
+            """;
+
+    /** The legacy rows of one chunk's keys, rebuilt from the new tables after the chunk wrote them. */
+    static final String LEGACY = LegacyRowRebuilder.upsert(LegacyRowRebuilder.rebuild("""
+            (SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, c.metric_type, c.metric_key
+             FROM %1$s k JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
+             WHERE k.n > ? AND k.n <= ? AND k.reason IS NULL
+             OFFSET 0) k""", "k", Side.LOOKUP, Side.LOOKUP));
+
+    private Counts writeChunk(Run run, int chunk, String lineage, String newTables, String legacy) throws SQLException {
+        long low = (long) chunk * run.chunkSize();
+        long high = low + run.chunkSize();
+        try (Connection connection = dataSource.getConnection()) {
+            try {
+                boolean dualWrite = DualWriteState.isOnForBatch(connection);
+                if (dualWrite) {
+                    // Waits for the sink's batches under way and holds new ones back until this chunk commits.
+                    LegacyRowLocks.excludeBatches(connection);
+                }
+                long writeSeq = DualWriteState.nextWriteSeq(connection);
+                long read;
+                long written;
+                long skipped;
+                try (PreparedStatement write = connection.prepareStatement(newTables)) {
+                    write.setLong(1, low);
+                    write.setLong(2, high);
+                    write.setString(3, lineage);
+                    write.setLong(4, writeSeq);
+                    write.setString(5, lineage);
+                    write.setLong(6, writeSeq);
+                    try (ResultSet rows = write.executeQuery()) {
+                        rows.next();
+                        read = rows.getLong(1);
+                        written = rows.getLong(2);
+                        skipped = rows.getLong(3);
+                    }
+                }
+                if (dualWrite && read > skipped) {
+                    try (PreparedStatement rebuild = connection.prepareStatement(legacy)) {
+                        rebuild.setLong(1, low);
+                        rebuild.setLong(2, high);
+                        written += rebuild.executeUpdate();
+                    }
+                }
+                Counts counts = new Counts(read, written, skipped);
+                ImportRuns.chunkDone(connection, run, chunk, counts);
+                connection.commit();
+                return counts;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** The counts of all workers, and the progress callback, under one lock. */
+    private static final class Totals {
+        private final long total;
+        private final Consumer<Progress> progress;
+        private long read;
+        private long written;
+        private long skipped;
+
+        Totals(long total, Consumer<Progress> progress) {
+            this.total = total;
+            this.progress = progress;
+        }
+
+        synchronized void resumed(Counts counts) {
+            read += counts.read();
+            written += counts.written();
+            skipped += counts.skipped();
+        }
+
+        synchronized void chunk(Counts counts) {
+            resumed(counts);
+            progress.accept(new Progress(read, written, skipped, total));
+        }
+    }
+}
