@@ -2,25 +2,16 @@ package statbridge.cli;
 
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import statbridge.catalog.CatalogEntry;
-import statbridge.catalog.CatalogTopic;
-import statbridge.catalog.InferenceRules;
 import statbridge.catalog.UnmappedPolicy;
-import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.pipeline.PipelineSettings;
-import statbridge.sink.catalog.CatalogTable;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.ParitySelection;
@@ -91,7 +82,7 @@ final class BackfillCommand implements Callable<Integer> {
                 out.println("legacy names not in the catalog (policy " + policy + "):");
                 plan.unmapped().forEach((name, count) -> out.printf(Locale.ROOT, "  %-40s %,d row(s)%n", name, count));
                 if (policy == UnmappedPolicy.INFER && !dryRun) {
-                    addInferred(config, database, plan.unmapped(), out);
+                    InferredEntries.add(config, database, plan.unmapped(), out);
                 } else if (policy == UnmappedPolicy.INFER) {
                     out.println("  (a real run infers their entries and adds them to the catalog first)");
                 } else {
@@ -113,20 +104,5 @@ final class BackfillCommand implements Callable<Integer> {
                     result.written() == 0 ? "; nothing needed changing" : "");
         }
         return ExitCodes.OK;
-    }
-
-    private static void addInferred(Configuration config, Database database, Map<String, Long> unmapped, PrintWriter out)
-            throws java.sql.SQLException {
-        InferenceRules rules = new InferenceRules(config.getList(PipelineSettings.INFER_DRIFT_PREFIXES),
-                new HashSet<>(config.getList(PipelineSettings.INFER_BUSINESS_NAMES)));
-        List<CatalogEntry> inferred = new ArrayList<>();
-        unmapped.keySet().forEach(name -> inferred.add(rules.infer(name)));
-        CatalogTopic topic = new CatalogTopic(CommonSettings.kafkaClientConfig(config), config.get(CommonSettings.TOPIC_CATALOG));
-        List<CatalogEntry> added = topic.add(inferred);
-        try (java.sql.Connection connection = database.dataSource().getConnection()) {
-            CatalogTable.insert(connection, inferred);
-            connection.commit();
-        }
-        out.println("  inferred and added to the catalog: " + (added.isEmpty() ? inferred : added));
     }
 }

@@ -32,9 +32,7 @@ final class SelectionOptions {
      * @throws BadInputException otherwise (exit 2)
      */
     ParitySelection resolve(DataSource dataSource) throws SQLException {
-        if (from != null && to != null && from.isAfter(to)) {
-            throw new BadInputException("--from " + from + " is after --to " + to);
-        }
+        resolveDates();
         List<String> unknown = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement known = connection.prepareStatement("""
@@ -55,6 +53,19 @@ final class SelectionOptions {
         }
         if (!unknown.isEmpty()) {
             throw new BadInputException("unknown model(s) " + unknown + ": no rows in model_stats_daily or model_stats_daily_legacy");
+        }
+        return new ParitySelection(models, versions, from, to);
+    }
+
+    /**
+     * The selection with its dates checked, and nothing else: for a source whose models
+     * statbridge's tables do not know yet.
+     *
+     * @throws BadInputException when --from is after --to (exit 2)
+     */
+    ParitySelection resolveDates() {
+        if (from != null && to != null && from.isAfter(to)) {
+            throw new BadInputException("--from " + from + " is after --to " + to);
         }
         return new ParitySelection(models, versions, from, to);
     }

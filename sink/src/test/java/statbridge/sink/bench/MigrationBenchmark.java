@@ -7,9 +7,11 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import statbridge.catalog.CatalogEntry;
+import statbridge.contract.StatValidator;
 import statbridge.sink.SinkDatabase;
 import statbridge.sink.dualwrite.ParitySelection;
 import statbridge.sink.migration.Backfill;
+import statbridge.sink.migration.Import;
 import statbridge.sink.migration.Verify;
 import statbridge.testing.PostgresServer;
 import statbridge.v2.MetricType;
@@ -21,6 +23,9 @@ import statbridge.v2.MetricType;
  * full scan of both shapes for verify. The backfill runs as the command does by default (two
  * workers, months side by side; {@code -Dbench.parallel=N} for another number); the ceiling is one
  * statement.
+ *
+ * <p>The import of a team's own legacy-shaped table is measured the same way, beside a plain
+ * INSERT ... SELECT of its rows into the legacy shape ({@link #importAgainstAPlainInsertSelect}).
  *
  * <p>Run: {@code mvn -B -Pbench -pl sink -am verify -Dit.test=MigrationBenchmark}
  * ({@code -Dbench.models}, {@code -Dbench.days}, {@code -Dbench.slices} change the size; the default,
@@ -34,17 +39,74 @@ class MigrationBenchmark {
     private static final int METRICS = 30;
     private static final int PARALLEL = Integer.getInteger("bench.parallel", Backfill.DEFAULT_PARALLEL);
 
+    private static final int IMPORT_DAYS = Integer.getInteger("bench.import.days", 365);
+
+    /**
+     * Import: a team's own legacy-shaped table (with its primary key, unpartitioned), 8 models x 2
+     * versions x {@code bench.import.days} days x 15 slices x 30 metrics (2,628,000 rows by
+     * default) brought into both shapes with dual-write on, beside a plain INSERT ... SELECT of
+     * the same rows into a table of the legacy table's shape, in the same run.
+     */
+    @Test
+    void importAgainstAPlainInsertSelect() throws Exception {
+        try (PostgresServer postgres = PostgresServer.start(Map.of("fsync", "on", "synchronous_commit", "on",
+                "shared_buffers", "1GB", "max_wal_size", "8GB", "work_mem", "256MB"));
+                SinkDatabase db = SinkDatabase.create(postgres, "import_bench")) {
+            db.addCatalog(catalog());
+            db.execute("CREATE SCHEMA team");
+            db.execute("CREATE TABLE team.model_stats_daily (model_name text, model_version text, stat_date date, slice_key text, "
+                    + "metric_name text, metric_value double precision, business_metric_value double precision, "
+                    + "PRIMARY KEY (model_name, model_version, stat_date, slice_key, metric_name))");
+            db.execute("INSERT INTO team.model_stats_daily SELECT 'Model' || m, 'v' || v, date '2023-01-01' + d, 'country=' || s, "
+                    + "'metric_' || k, random(), CASE WHEN k >= 25 THEN random() * 1000 END "
+                    + "FROM generate_series(1, " + MODELS + ") m, generate_series(1, 2) v, generate_series(0, " + (IMPORT_DAYS - 1) + ") d, "
+                    + "generate_series(1, " + SLICES + ") s, generate_series(0, " + (METRICS - 1) + ") k");
+            db.execute("ANALYZE");
+            long rows = Long.parseLong(db.rows("SELECT count(*) FROM team.model_stats_daily").get(0));
+
+            db.execute("CREATE TABLE team.ceiling (LIKE ml_monitoring.model_stats_daily_legacy INCLUDING ALL) PARTITION BY RANGE (stat_date)");
+            db.execute("CREATE TABLE team.ceiling_all PARTITION OF team.ceiling DEFAULT");
+            long ceilingStart = System.nanoTime();
+            db.execute("INSERT INTO team.ceiling (model_name, model_version, stat_date, slice_key, metric_name, metric_value, "
+                    + "business_metric_value) SELECT * FROM team.model_stats_daily");
+            double ceiling = rows / ((System.nanoTime() - ceilingStart) / 1e9);
+            db.execute("DROP TABLE team.ceiling");
+
+            Import importer = new Import(db.database.dataSource(), StatValidator.Limits.defaults());
+            long importStart = System.nanoTime();
+            Import.Result result = importer.run(importer.source("team.model_stats_daily"), ParitySelection.all(), 50_000, PARALLEL,
+                    staged -> { }, p -> { });
+            double imported = result.selected() / ((System.nanoTime() - importStart) / 1e9);
+            Verify.Report report = new Verify(db.database.dataSource()).run(ParitySelection.all(), 5);
+
+            String lines = String.format(Locale.ROOT, """
+                    P3 import of a team's legacy-shaped table, dual-write on | %,.0f source rows/s (%,d rows, %,d written to three tables, %d workers) | plain INSERT ... SELECT of the same rows into the legacy shape %,.0f rows/s | ratio %.2f | target >= 100,000 source rows/s
+                    """, imported, rows, result.written(), PARALLEL, ceiling, imported / ceiling);
+            System.out.print(lines);
+            Path out = Path.of("target", "bench", "P3-import.txt");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, lines);
+            if (!report.counts().ok() || result.read() != rows) {
+                throw new AssertionError("the import left the shapes different or rows out: " + report.counts() + ", " + result);
+            }
+        }
+    }
+
+    private static List<CatalogEntry> catalog() {
+        List<CatalogEntry> catalog = new java.util.ArrayList<>();
+        for (int m = 0; m < METRICS; m++) {
+            MetricType type = m < 15 ? MetricType.ONLINE : m < 25 ? MetricType.DRIFT : MetricType.BUSINESS;
+            catalog.add(CatalogEntry.of("metric_" + m, type, (type == MetricType.DRIFT ? "psi_" : "") + "key_" + m));
+        }
+        return catalog;
+    }
+
     @Test
     void backfillAndVerifyAgainstCeilings() throws Exception {
         try (PostgresServer postgres = PostgresServer.start(Map.of("fsync", "on", "synchronous_commit", "on",
                 "shared_buffers", "1GB", "max_wal_size", "8GB", "work_mem", "256MB"));
                 SinkDatabase db = SinkDatabase.create(postgres, "migration_bench")) {
-            List<CatalogEntry> catalog = new java.util.ArrayList<>();
-            for (int m = 0; m < METRICS; m++) {
-                MetricType type = m < 15 ? MetricType.ONLINE : m < 25 ? MetricType.DRIFT : MetricType.BUSINESS;
-                catalog.add(CatalogEntry.of("metric_" + m, type, (type == MetricType.DRIFT ? "psi_" : "") + "key_" + m));
-            }
-            db.addCatalog(catalog);
+            db.addCatalog(catalog());
             db.execute("SELECT ml_monitoring.ensure_month_partitions('2023-01-01', date '2023-01-01' + " + DAYS + ")");
             long generateStart = System.nanoTime();
             db.execute("INSERT INTO ml_monitoring.model_stats_daily_legacy (model_name, model_version, stat_date, slice_key, "
