@@ -6,12 +6,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.YearMonth;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import statbridge.sink.db.Partitions;
@@ -127,43 +124,7 @@ public final class Backfill {
                 ? BackfillSource.LEGACY_TO_NEW_CHUNK.formatted(legacy, selection.where("l"), BackfillSource.KEY_ORDER_LEGACY)
                 : BackfillSource.NEW_TO_LEGACY_CHUNK.formatted(selection.where("s"), BackfillSource.KEY_ORDER_NEW);
         Totals totals = new Totals(total, progress);
-        Queue<ParitySelection> queue = new ConcurrentLinkedQueue<>(months);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        int workers = Math.min(parallel, Math.max(1, months.size()));
-        List<Thread> threads = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            Thread worker = new Thread(() -> {
-                try {
-                    ParitySelection month;
-                    while (failure.get() == null && (month = queue.poll()) != null) {
-                        runMonth(direction, month, sql, chunkSize, totals, failure);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "backfill-" + (w + 1));
-            threads.add(worker);
-            worker.start();
-        }
-        try {
-            for (Thread thread : threads) {
-                thread.join();
-            }
-        } catch (InterruptedException e) {
-            failure.compareAndSet(null, e);
-            threads.forEach(Thread::interrupt);
-            Thread.currentThread().interrupt();
-        }
-        Throwable failed = failure.get();
-        if (failed instanceof SQLException e) {
-            throw e;
-        } else if (failed instanceof RuntimeException e) {
-            throw e;
-        } else if (failed instanceof Error e) {
-            throw e;
-        } else if (failed != null) {
-            throw new IllegalStateException("the backfill was interrupted", failed);
-        }
+        Workers.run("backfill", months, parallel, (month, stopped) -> runMonth(direction, month, sql, chunkSize, totals, stopped));
         return new Result(direction, selection.toString(), total, totals.read, totals.written, totals.skipped, unmapped,
                 totals.resumed, false);
     }
@@ -199,7 +160,7 @@ public final class Backfill {
 
     /** Copies one month in chunks, each committed with its checkpoint, until it is done or another worker failed. */
     private void runMonth(Direction direction, ParitySelection month, String sql, int chunkSize, Totals totals,
-            AtomicReference<Throwable> failure) throws SQLException {
+            BooleanSupplier stopped) throws SQLException {
         Checkpoint checkpoint = openRun(direction, month);
         if (checkpoint.resumed()) {
             totals.resumed(checkpoint);
@@ -208,7 +169,7 @@ public final class Backfill {
         long written = checkpoint.written();
         long skipped = checkpoint.skipped();
         String[] lastKey = checkpoint.lastKey();
-        while (failure.get() == null) {
+        while (!stopped.getAsBoolean()) {
             long chunkRead;
             long chunkWritten;
             long chunkSkipped;
