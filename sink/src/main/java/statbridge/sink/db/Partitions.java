@@ -90,6 +90,61 @@ public final class Partitions {
         }
     }
 
+    /** Ensures one table's partition for one month, in a transaction of its own. */
+    public void ensure(String table, YearMonth month) throws SQLException {
+        requireTable(table);
+        try (Connection connection = dataSource.getConnection()) {
+            ensureOne(connection, table, month);
+        }
+    }
+
+    /** The name of {@code table}'s partition for {@code month} (in {@code ml_monitoring}). */
+    public static String partitionName(String table, YearMonth month) {
+        requireTable(table);
+        return table + "_" + month.toString().replace('-', '_');
+    }
+
+    /**
+     * Makes {@code built} the partition of {@code table} for {@code month}, in the caller's
+     * transaction: a table of {@code ml_monitoring} with {@code table}'s columns, its primary key
+     * named {@code built + "_pkey"}, and a CHECK constraint named {@code check} that proves its rows
+     * are of the month (so attaching it does not scan them; the constraint is dropped once the
+     * partition's bound says the same). The table and its key take the partition's names. The
+     * parent is locked SHARE UPDATE EXCLUSIVE, which neither readers nor writers of other months
+     * wait for; the caller sets {@code lock_timeout}.
+     *
+     * @return false, changing nothing, when the month already has its partition (someone wrote the month meanwhile)
+     */
+    public static boolean attachIn(Connection connection, String table, YearMonth month, String built, String check)
+            throws SQLException {
+        String child = partitionName(table, month);
+        try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL OR to_regclass(?) IS NOT NULL")) {
+            exists.setString(1, "ml_monitoring." + child);
+            exists.setString(2, "ml_monitoring." + child + "_pkey");
+            try (ResultSet rows = exists.executeQuery()) {
+                rows.next();
+                if (rows.getBoolean(1)) {
+                    return false;
+                }
+            }
+        }
+        LocalDate first = month.atDay(1);
+        try (Statement ddl = connection.createStatement()) {
+            ddl.execute("ALTER TABLE ml_monitoring." + built + " RENAME TO " + child);
+            ddl.execute("ALTER INDEX ml_monitoring." + built + "_pkey RENAME TO " + child + "_pkey");
+            ddl.execute("ALTER TABLE ml_monitoring." + table + " ATTACH PARTITION ml_monitoring." + child
+                    + " FOR VALUES FROM ('" + first + "') TO ('" + first.plusMonths(1) + "')");
+            ddl.execute("ALTER TABLE ml_monitoring." + child + " DROP CONSTRAINT " + check);
+        }
+        return true;
+    }
+
+    private static void requireTable(String table) {
+        if (!TABLES.contains(table)) {
+            throw new IllegalArgumentException("not a monthly partitioned stat table: " + table);
+        }
+    }
+
     private void ensure(TreeSet<YearMonth> months) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             for (YearMonth month : months) {

@@ -134,6 +134,26 @@ public final class LegacyRowRebuilder {
         return sql.toString();
     }
 
+    /**
+     * The legacy rows of the facts in {@code chunk} inserted into {@code target}, a table of the
+     * legacy table's columns that is to become a month's partition, built beside the new tables'
+     * partitions of the same month filled from the same chunk with the same {@code updatedAt}
+     * ({@code StatTables.historyStatsInto}, {@code historyBusinessInto}). Their rebuild is then
+     * known without reading them: every key with a stat has a legacy row with the stat's value and
+     * {@code businessValue} (an SQL expression: the KPI the business partition holds for the key,
+     * or NULL), and both sides share {@code updated_at}. {@code chunk}'s alias {@code k} has the
+     * legacy columns and the catalog's {@code metric_type}, {@code metric_key} of its
+     * {@code metric_name}.
+     */
+    public static String historyInto(String target, String chunk, String businessValue, String updatedAt) {
+        return """
+                INSERT INTO %1$s
+                       (model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value, updated_at)
+                SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_name, k.metric_value, %3$s, %4$s
+                FROM %2$s k WHERE k.metric_type IS NOT NULL AND k.metric_value IS NOT NULL
+                """.formatted(target, chunk, businessValue, updatedAt);
+    }
+
     /** {@code rows} (a {@link #rebuild} of the eight legacy columns) written into the legacy table. */
     public static String upsert(String rows) {
         return INSERT + rows + UPSERT_TAIL;

@@ -11,9 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import statbridge.contract.StatValidator;
@@ -33,15 +32,18 @@ import statbridge.sink.writer.StatTables;
  * tables and, while dual-write is on, the legacy table, in one pass, with the monthly partitions
  * it needs.
  *
- * <p>The source is read once: its selected rows are checked by the contract's rules and numbered
- * in key order into the run's stage table, the refused ones recorded with their keys
- * ({@code import_rejected}). The stage is then written in chunks of consecutive numbers, each in
- * one transaction with its entry in {@code import_chunks}, by several workers: a run killed at any
- * moment resumes with the chunks it had not committed, and a second run changes nothing. Rows are
- * written as the backfill writes history (event time {@code -infinity}, offset -1), so a row the
- * sink wrote is never changed and a KPI the sink withdrew stays withdrawn; legacy rows are rebuilt
- * from the new tables for the chunk's keys, so the two shapes agree whatever the sink did first.
- * While dual-write is on each chunk excludes the sink's batches until it commits (as
+ * <p>The source is read once: its selected rows are checked by the contract's rules and copied
+ * into the run's stage table, the refused ones recorded with their keys ({@code import_rejected}).
+ * A month statbridge holds nothing of (none of its partitions exists; the usual case for a team's
+ * history) is then brought in whole by {@link MonthLoader}: built apart and attached as the month's
+ * partitions, committed with its entry in {@code import_months}. The other months' rows are written
+ * into the live tables in chunks (ranges of the stage's blocks), each in one transaction with its entry in
+ * {@code import_chunks}. Months and chunks are taken by several workers; a run killed at any moment
+ * resumes with what it had not committed, and a second run changes nothing. Rows are written as the
+ * backfill writes history (event time {@code -infinity}, offset -1), so a row the sink wrote is never
+ * changed and a KPI the sink withdrew stays withdrawn; in a chunk, legacy rows are rebuilt from the
+ * new tables for the chunk's keys, so the two shapes agree whatever the sink did first. While
+ * dual-write is on each chunk excludes the sink's batches until it commits (as
  * {@code backfill --direction new-to-legacy} does); while it is off only the new tables are written,
  * stamped with a write sequence number, so switching back on rebuilds their legacy rows.
  */
@@ -87,10 +89,16 @@ public final class Import {
 
     private final DataSource dataSource;
     private final StatValidator.Limits limits;
+    private volatile Consumer<YearMonth> beforeAttach = month -> { };
 
     public Import(DataSource dataSource, StatValidator.Limits limits) {
         this.dataSource = dataSource;
         this.limits = limits;
+    }
+
+    /** Calls {@code hook} between a month's build and its attach, for tests that make the sink write meanwhile. */
+    void beforeAttach(Consumer<YearMonth> hook) {
+        this.beforeAttach = hook;
     }
 
     /**
@@ -133,7 +141,7 @@ public final class Import {
         String table = "pg_temp.import_dry_run";
         try (Connection connection = dataSource.getConnection()) {
             try {
-                ImportRuns.stageInto(connection, table, true, source, source.checked(selection.where(), limits), selection);
+                ImportRuns.stageInto(connection, table, source, source.checked(selection.where(), limits), selection);
                 verdicts.putAll(ImportRuns.verdicts(connection, table));
                 examples.addAll(ImportRuns.rejectedExamples(connection, table, EXAMPLES));
             } finally {
@@ -199,11 +207,14 @@ public final class Import {
             Consumer<Staged> onStaged, Consumer<Progress> progress) throws SQLException {
         Run run = opened;
         boolean earlier = true;
+        ImportRuns.Plan plan = null;
         try {
             if (!ImportRuns.stageIntact(owner, run)) {
                 earlier = false;
                 owner.rollback();
-                run = ImportRuns.stage(owner, run, source, source.checked(selection.where(), limits), selection);
+                ImportRuns.Staged staged = ImportRuns.stage(owner, run, source, source.checked(selection.where(), limits), selection);
+                run = staged.run();
+                plan = staged.plan();
             }
             owner.commit();
         } catch (SQLException | RuntimeException e) {
@@ -211,20 +222,50 @@ public final class Import {
             throw e;
         }
         onStaged.accept(new Staged(run.id(), run.stagedRows(), earlier));
-        Map<String, Long> verdicts = ImportRuns.verdicts(owner, run.stage());
-        Map<String, Long> unmapped = ImportRuns.unmapped(owner, run);
-        LocalDate[] dates = ImportRuns.dates(owner, run);
-        Map<Integer, Counts> done = ImportRuns.doneChunks(owner, run);
-        owner.commit();
-        if (dates != null) {
-            new Partitions(dataSource).ensureRange(YearMonth.from(dates[0]), YearMonth.from(dates[1]));
+        if (plan == null) {
+            plan = ImportRuns.plan(owner, run);
         }
+        Map<String, Long> verdicts = plan.verdicts();
+        Map<String, Long> unmapped = plan.unmapped();
+        Map<Integer, Counts> done = ImportRuns.doneChunks(owner, run);
+        Map<YearMonth, Counts> doneMonths = ImportRuns.doneMonths(owner, run);
+        List<YearMonth> months = List.copyOf(plan.months().keySet());
+        boolean dualWrite = DualWriteState.isOn(owner);
+        List<YearMonth> vacant = new ArrayList<>();
+        for (YearMonth month : months) {
+            if (!doneMonths.containsKey(month) && MonthLoader.vacant(owner, month, dualWrite)) {
+                vacant.add(month);
+            }
+        }
+        owner.commit();
         long valid = verdicts.getOrDefault(null, 0L);
         Totals totals = new Totals(valid, progress);
         done.values().forEach(totals::resumed);
-        Queue<Integer> queue = new ConcurrentLinkedQueue<>(ImportRuns.pending(run, done.keySet()));
+        doneMonths.values().forEach(totals::resumed);
         Run staged = run;
-        runChunks(staged, "import:" + source, queue, parallel, totals);
+        ImportRuns.Plan planned = plan;
+        String lineage = "import:" + source;
+        // Months statbridge holds nothing of are brought in whole, as partitions of their own.
+        Set<YearMonth> attached = ConcurrentHashMap.newKeySet();
+        attached.addAll(doneMonths.keySet());
+        MonthLoader loader = new MonthLoader(dataSource, beforeAttach);
+        Workers.run("import", vacant, parallel, (month, stopped) -> {
+            Counts counts = loader.load(staged, month, planned.months().get(month), lineage);
+            if (counts != null) {
+                attached.add(month);
+                totals.chunk(counts);
+            }
+        });
+        // The other months' rows go in chunks into the live tables.
+        List<LocalDate> rest = months.stream().filter(m -> !attached.contains(m)).map(m -> m.atDay(1)).toList();
+        if (!rest.isEmpty()) {
+            new Partitions(dataSource).ensureFor(rest);
+            String[] skip = attached.stream().sorted().map(m -> m.atDay(1).toString()).toArray(String[]::new);
+            String newTables = NEW_TABLES.formatted(staged.stage());
+            String legacy = LEGACY.formatted(staged.stage());
+            Workers.run("import", ImportRuns.pending(staged, done.keySet()), parallel,
+                    (chunk, stopped) -> totals.chunk(writeChunk(staged, chunk, skip, lineage, newTables, legacy)));
+        }
         List<Rejection> examples;
         Map<String, Long> rejected;
         try {
@@ -242,55 +283,17 @@ public final class Import {
                 opened.resumed(), false);
     }
 
-    private void runChunks(Run run, String lineage, Queue<Integer> queue, int parallel, Totals totals) throws SQLException {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        String newTables = NEW_TABLES.formatted(run.stage());
-        String legacy = LEGACY.formatted(run.stage());
-        List<Thread> threads = new ArrayList<>();
-        int workers = Math.min(parallel, Math.max(1, queue.size()));
-        for (int w = 0; w < workers; w++) {
-            Thread worker = new Thread(() -> {
-                try {
-                    Integer chunk;
-                    while (failure.get() == null && (chunk = queue.poll()) != null) {
-                        totals.chunk(writeChunk(run, chunk, lineage, newTables, legacy));
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "import-" + (w + 1));
-            threads.add(worker);
-            worker.start();
-        }
-        try {
-            for (Thread thread : threads) {
-                thread.join();
-            }
-        } catch (InterruptedException e) {
-            failure.compareAndSet(null, e);
-            threads.forEach(Thread::interrupt);
-            Thread.currentThread().interrupt();
-        }
-        Throwable failed = failure.get();
-        if (failed instanceof SQLException e) {
-            throw e;
-        } else if (failed instanceof RuntimeException e) {
-            throw e;
-        } else if (failed instanceof Error e) {
-            throw e;
-        } else if (failed != null) {
-            throw new IllegalStateException("the import was interrupted", failed);
-        }
-    }
-
-    /** The new tables' rows of one chunk of the stage: numbers in (?, ?]; then the lineage of each statement. */
+    /**
+     * The new tables' rows of one chunk of the stage: its blocks in [?, ?), leaving out the months in
+     * the array (brought in whole); then the lineage of each statement.
+     */
     static final String NEW_TABLES = """
             WITH chunk AS (
                 SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_name, k.metric_value,
                        k.business_metric_value, c.metric_type, c.metric_key
                 FROM %1$s k
                 LEFT JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
-                WHERE k.n > ? AND k.n <= ? AND k.reason IS NULL),
+                WHERE k.ctid >= ('(' || ? || ',0)')::tid AND k.ctid < ('(' || ? || ',0)')::tid AND k.reason IS NULL AND date_trunc('month', k.stat_date)::date <> ALL (?::date[])),
             stats AS (
             """ + StatTables.backfillStats("chunk", new StatTables.Lineage("?::text", "?::bigint")) + """
                 RETURNING 1),
@@ -306,12 +309,13 @@ public final class Import {
     static final String LEGACY = LegacyRowRebuilder.upsert(LegacyRowRebuilder.rebuild("""
             (SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, c.metric_type, c.metric_key
              FROM %1$s k JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
-             WHERE k.n > ? AND k.n <= ? AND k.reason IS NULL
+             WHERE k.ctid >= ('(' || ? || ',0)')::tid AND k.ctid < ('(' || ? || ',0)')::tid AND k.reason IS NULL AND date_trunc('month', k.stat_date)::date <> ALL (?::date[])
              OFFSET 0) k""", "k", Side.LOOKUP, Side.LOOKUP));
 
-    private Counts writeChunk(Run run, int chunk, String lineage, String newTables, String legacy) throws SQLException {
-        long low = (long) chunk * run.chunkSize();
-        long high = low + run.chunkSize();
+    private Counts writeChunk(Run run, int chunk, String[] skip, String lineage, String newTables, String legacy)
+            throws SQLException {
+        long low = chunk * run.chunkBlocks();
+        long high = low + run.chunkBlocks();
         try (Connection connection = dataSource.getConnection()) {
             try {
                 boolean dualWrite = DualWriteState.isOnForBatch(connection);
@@ -323,13 +327,15 @@ public final class Import {
                 long read;
                 long written;
                 long skipped;
+                Array months = connection.createArrayOf("text", skip);
                 try (PreparedStatement write = connection.prepareStatement(newTables)) {
                     write.setLong(1, low);
                     write.setLong(2, high);
-                    write.setString(3, lineage);
-                    write.setLong(4, writeSeq);
-                    write.setString(5, lineage);
-                    write.setLong(6, writeSeq);
+                    write.setArray(3, months);
+                    write.setString(4, lineage);
+                    write.setLong(5, writeSeq);
+                    write.setString(6, lineage);
+                    write.setLong(7, writeSeq);
                     try (ResultSet rows = write.executeQuery()) {
                         rows.next();
                         read = rows.getLong(1);
@@ -341,6 +347,7 @@ public final class Import {
                     try (PreparedStatement rebuild = connection.prepareStatement(legacy)) {
                         rebuild.setLong(1, low);
                         rebuild.setLong(2, high);
+                        rebuild.setArray(3, months);
                         written += rebuild.executeUpdate();
                     }
                 }

@@ -158,12 +158,33 @@ class ImportIT {
                 + " GROUP BY reason")).containsExactly("conflicting-duplicate 2", "invalid-field 8");
         assertThat(db.rows("SELECT count(*) FROM pg_class WHERE relname LIKE 'import_stage_%'")).as("the stage is dropped")
                 .containsExactly("0");
+        assertThat(db.rows("SELECT count(*) || ' ' || min(month) || ' ' || max(month) || ' ' || sum(rows_read) "
+                + "FROM ml_monitoring.import_months WHERE run_id = " + first.runId()))
+                .as("every month (January 2023 to February 2024) brought in whole").containsExactly("14 2023-01-01 2024-02-01 1000000");
+        assertThat(db.rows("SELECT count(*) FROM ml_monitoring.import_chunks WHERE run_id = " + first.runId())).containsExactly("0");
+        assertMonthsAttached(db, 14);
 
         String before = db.rows("SELECT max(updated_at) FROM ml_monitoring.model_stats_daily_legacy").get(0);
         Import.Result second = importer.run(source, ParitySelection.all(), 50_000, 2, staged -> { }, p -> { });
         assertThat(second.read()).isEqualTo(1_000_000);
         assertThat(second.written()).as("a second run changes nothing").isZero();
         assertThat(db.rows("SELECT max(updated_at) FROM ml_monitoring.model_stats_daily_legacy")).containsExactly(before);
+    }
+
+    /**
+     * Every monthly partition of the three tables is attached, with its partition name and primary
+     * key, and nothing an import built is left behind.
+     */
+    static void assertMonthsAttached(SinkDatabase db, int months) throws Exception {
+        assertThat(db.rows("SELECT p.relname || ' ' || count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent "
+                + "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_index x ON x.indrelid = c.oid AND x.indisprimary "
+                + "WHERE p.relname IN ('model_stats_daily', 'model_business_stats_daily', 'model_stats_daily_legacy') "
+                + "AND c.relname ~ '_[0-9]{4}_[0-9]{2}$' AND x.indexrelid::regclass::text = 'ml_monitoring.' || c.relname || '_pkey' "
+                + "GROUP BY p.relname ORDER BY 1")).containsExactly("model_business_stats_daily " + months,
+                "model_stats_daily " + months, "model_stats_daily_legacy " + months);
+        assertThat(db.rows("SELECT count(*) FROM pg_class WHERE relname ~ '^import_[0-9]+_'")).as("no built table left").containsExactly("0");
+        assertThat(db.rows("SELECT count(*) FROM pg_constraint WHERE conname = '" + MonthLoader.MONTH_CHECK + "'"))
+                .as("the month checks are dropped once the bounds say the same").containsExactly("0");
     }
 
     private long offset;
@@ -213,6 +234,53 @@ class ImportIT {
                 + "slice_key, metric_name, metric_value, business_metric_value FROM ml_monitoring.model_stats_daily_legacy_rebuilt"))
                 .as("both shapes agree").isZero();
         assertThat(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily WHERE source_offset >= 0")).containsExactly("2");
+        assertThat(db.rows("SELECT count(*) FROM ml_monitoring.import_months")).as("a month with rows goes in chunks")
+                .containsExactly("0");
+    }
+
+    /**
+     * A month is built apart while the sink writes a row of it (creating its partition) and, for
+     * the next, while dual-write is switched off: both attaches give way, the months go in chunks,
+     * the sink's row is kept, and the shapes agree once dual-write is back on.
+     */
+    @Test
+    void aMonthTheSinkWritesOrADualWriteSwitchDuringItsBuildGoesInChunksInstead() throws Exception {
+        SinkDatabase db = database("import_gives_way");
+        teamHistory(db, "history.stats", 90, 3);
+        LocalDate day = LocalDate.of(2023, 1, 5);
+        DualWriteSwitch dualWrite = new DualWriteSwitch(db.database.dataSource());
+        Import importer = importer(db);
+        List<java.time.YearMonth> built = java.util.Collections.synchronizedList(new ArrayList<>());
+        importer.beforeAttach(month -> {
+            built.add(month);
+            try {
+                if (month.getMonthValue() == 1) {
+                    sinkWrites(db, fact(Fact.Kind.STAT, "Model1", day, "accuracy", MetricType.ONLINE, 0.777));
+                } else if (month.getMonthValue() == 2) {
+                    dualWrite.off("test", "switched during a build", false);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Import.Result result = importer.run(importer.source("history.stats"), ParitySelection.all(), 1_000, 1, staged -> { }, p -> { });
+
+        assertThat(built).containsExactly(java.time.YearMonth.of(2023, 1), java.time.YearMonth.of(2023, 2),
+                java.time.YearMonth.of(2023, 3));
+        assertThat(db.rows("SELECT month FROM ml_monitoring.import_months WHERE run_id = " + result.runId()))
+                .as("March, built with dual-write off as it then was, is attached").containsExactly("2023-03-01");
+        assertThat(db.rows("SELECT count(*) > 0 FROM ml_monitoring.import_chunks WHERE run_id = " + result.runId())).containsExactly("t");
+        assertThat(result.read()).as("good rows, one per key").isEqualTo(5L * 2 * 90 * 3 * 5);
+        assertThat(db.rows("SELECT metric_value FROM ml_monitoring.model_stats_daily WHERE model_name = 'Model1' AND model_version = 'v1' "
+                + "AND stat_date = '2023-01-05' AND slice_key = 'country=0' AND metric_key = 'accuracy'")).as("the sink's row is kept")
+                .containsExactly("0.777");
+        assertThat(db.rows("SELECT count(*) FROM pg_class WHERE relname ~ '^import_[0-9]+_'")).as("no built table left").containsExactly("0");
+
+        dualWrite.on("test", "back on");
+        String expected = EXPECTED_LEGACY.formatted("history.stats") + " AND NOT (model_name = 'Model1' AND model_version = 'v1' "
+                + "AND stat_date = '2023-01-05' AND slice_key = 'country=0' AND metric_name = 'accuracy') UNION ALL "
+                + "SELECT 'Model1', 'v1', '2023-01-05', 'country=0', 'accuracy', 0.777, NULL";
+        assertBothShapesHold(db, expected, true);
     }
 
     @Test
