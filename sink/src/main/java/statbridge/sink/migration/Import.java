@@ -283,17 +283,16 @@ public final class Import {
                 opened.resumed(), false);
     }
 
+    /** A chunk of the stage: its blocks in [?, ?), leaving out the months in the array (brought in whole). */
+    static final String CHUNK = "k.ctid >= ('(' || ? || ',0)')::tid AND k.ctid < ('(' || ? || ',0)')::tid "
+            + "AND date_trunc('month', k.stat_date)::date <> ALL (?::date[])";
+
     /**
      * The new tables' rows of one chunk of the stage: its blocks in [?, ?), leaving out the months in
      * the array (brought in whole); then the lineage of each statement.
      */
-    static final String NEW_TABLES = """
-            WITH chunk AS (
-                SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_name, k.metric_value,
-                       k.business_metric_value, c.metric_type, c.metric_key
-                FROM %1$s k
-                LEFT JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
-                WHERE k.ctid >= ('(' || ? || ',0)')::tid AND k.ctid < ('(' || ? || ',0)')::tid AND k.reason IS NULL AND date_trunc('month', k.stat_date)::date <> ALL (?::date[])),
+    static final String NEW_TABLES = ImportRuns.stageRows("%1$s", CHUNK) + """
+            ,
             stats AS (
             """ + StatTables.backfillStats("chunk", new StatTables.Lineage("?::text", "?::bigint")) + """
                 RETURNING 1),
@@ -306,11 +305,11 @@ public final class Import {
             """;
 
     /** The legacy rows of one chunk's keys, rebuilt from the new tables after the chunk wrote them. */
-    static final String LEGACY = LegacyRowRebuilder.upsert(LegacyRowRebuilder.rebuild("""
-            (SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, c.metric_type, c.metric_key
-             FROM %1$s k JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
-             WHERE k.ctid >= ('(' || ? || ',0)')::tid AND k.ctid < ('(' || ? || ',0)')::tid AND k.reason IS NULL AND date_trunc('month', k.stat_date)::date <> ALL (?::date[])
-             OFFSET 0) k""", "k", Side.LOOKUP, Side.LOOKUP));
+    static final String LEGACY = LegacyRowRebuilder.upsert(LegacyRowRebuilder.rebuild(
+            "(SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, c.metric_type, c.metric_key\n"
+                    + " FROM %1$s k JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name\n"
+                    + " WHERE " + CHUNK + " AND k.reason IS NULL\n"
+                    + " OFFSET 0) k", "k", Side.LOOKUP, Side.LOOKUP));
 
     private Counts writeChunk(Run run, int chunk, String[] skip, String lineage, String newTables, String legacy)
             throws SQLException {

@@ -364,6 +364,22 @@ final class ImportRuns {
         }
     }
 
+    /**
+     * The rows to bring in of a stage table ({@code stage}, or a placeholder for it) that
+     * {@code where} picks, with the catalog's {@code metric_type} and {@code metric_key} of their
+     * {@code metric_name} (null when it lacks it), as the CTE {@code chunk} that opens a statement's
+     * {@code WITH} list; {@code where} is over the stage as {@code k}.
+     */
+    static String stageRows(String stage, String where) {
+        return """
+                WITH chunk AS (
+                    SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_name, k.metric_value,
+                           k.business_metric_value, c.metric_type, c.metric_key
+                    FROM %s k
+                    LEFT JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
+                    WHERE %s AND k.reason IS NULL)""".formatted(stage, where);
+    }
+
     /** The months the run has brought in whole, with what each counted. */
     static Map<YearMonth, Counts> doneMonths(Connection connection, Run run) throws SQLException {
         Map<YearMonth, Counts> done = new LinkedHashMap<>();

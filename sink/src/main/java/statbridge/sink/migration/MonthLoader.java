@@ -48,14 +48,7 @@ final class MonthLoader {
     private static final int ATTACH_ATTEMPTS = 3;
 
     /** The month's rows of the stage, with their catalog names, for the statements' {@code WITH} list: dates in [?, ?). */
-    static final String MONTH_ROWS = """
-            WITH chunk AS (
-                SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, k.metric_name, k.metric_value,
-                       k.business_metric_value, c.metric_type, c.metric_key
-                FROM %1$s k
-                LEFT JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name
-                WHERE k.stat_date >= ? AND k.stat_date < ? AND k.reason IS NULL)
-            """.stripTrailing();
+    static final String MONTH_ROWS = ImportRuns.stageRows("%1$s", "k.stat_date >= ? AND k.stat_date < ?");
     private static final StatTables.Lineage LINEAGE = new StatTables.Lineage("?::text", "?::bigint");
 
     private final DataSource dataSource;
