@@ -124,11 +124,20 @@ final class BackfillSource {
 
     /** Legacy names without a catalog entry among the rows {@code selection} picks, with their row counts. */
     Map<String, Long> unmapped(ParitySelection selection) throws SQLException {
+        return unmapped(dataSource, "ml_monitoring." + legacy, selection);
+    }
+
+    /**
+     * The legacy names among the rows of {@code relation} (legacy-shaped; a name made by statbridge,
+     * never by input) that {@code selection} picks and the catalog lacks, with their row counts: one
+     * cheap pass, read only.
+     */
+    static Map<String, Long> unmapped(DataSource dataSource, String relation, ParitySelection selection) throws SQLException {
         Map<String, Long> names = new LinkedHashMap<>();
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement query = connection.prepareStatement("SELECT metric_name, count(*) FROM ml_monitoring." + legacy
-                        + " l WHERE " + selection.where() + " AND NOT EXISTS (SELECT 1 FROM ml_monitoring.metric_catalog c "
-                        + "WHERE c.metric_name = l.metric_name) GROUP BY metric_name ORDER BY metric_name")) {
+                PreparedStatement query = connection.prepareStatement("SELECT l.metric_name::text, count(*) FROM " + relation
+                        + " l WHERE " + selection.where("l") + " AND l.metric_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                        + "ml_monitoring.metric_catalog c WHERE c.metric_name = l.metric_name::text) GROUP BY 1 ORDER BY 1")) {
             selection.bind(connection, query, 1);
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {

@@ -118,20 +118,7 @@ public final class Import {
 
     /** Legacy names among the selected source rows that the catalog lacks, with their row counts (one cheap pass). */
     public Map<String, Long> unmapped(ImportSource source, ParitySelection selection) throws SQLException {
-        Map<String, Long> names = new LinkedHashMap<>();
-        try (Connection connection = dataSource.getConnection(); PreparedStatement query = connection.prepareStatement(
-                "SELECT metric_name::text, count(*) FROM " + source.quoted() + " l WHERE " + selection.where("l")
-                        + " AND metric_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ml_monitoring.metric_catalog c "
-                        + "WHERE c.metric_name = l.metric_name::text) GROUP BY 1 ORDER BY 1")) {
-            selection.bind(connection, query, 1);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    names.put(rows.getString(1), rows.getLong(2));
-                }
-            }
-            connection.rollback();
-        }
-        return names;
+        return BackfillSource.unmapped(dataSource, source.quoted(), selection);
     }
 
     /** What a run would do: the source read and checked once, into a temporary table, and nothing changed. */
