@@ -58,8 +58,9 @@ final class ImportCommand implements Callable<Integer> {
     int chunkSize;
 
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "" + Import.DEFAULT_PARALLEL,
-            description = "Chunks written side by side (default: ${DEFAULT-VALUE}). While dual-write is on, chunks take turns "
-                    + "with each other and with the sink's batches for the legacy table. 1 is the gentlest on a busy database.")
+            description = "Months (or chunks of months that already hold rows) written side by side (default: ${DEFAULT-VALUE}). "
+                    + "While dual-write is on, chunks take turns with each other and with the sink's batches for the legacy "
+                    + "table. 1 is the gentlest on a busy database.")
     int parallel;
 
     @Spec
