@@ -123,47 +123,18 @@ public final class Backfill {
         String sql = direction == Direction.LEGACY_TO_NEW
                 ? BackfillSource.LEGACY_TO_NEW_CHUNK.formatted(legacy, selection.where("l"), BackfillSource.KEY_ORDER_LEGACY)
                 : BackfillSource.NEW_TO_LEGACY_CHUNK.formatted(selection.where("s"), BackfillSource.KEY_ORDER_NEW);
-        Totals totals = new Totals(total, progress);
+        Tally totals = new Tally(total, progress);
         Workers.run("backfill", months, parallel, (month, stopped) -> runMonth(direction, month, sql, chunkSize, totals, stopped));
-        return new Result(direction, selection.toString(), total, totals.read, totals.written, totals.skipped, unmapped,
-                totals.resumed, false);
-    }
-
-    /** The counts of all workers, and the progress callback, under one lock. */
-    private static final class Totals {
-        private final long total;
-        private final Consumer<Progress> progress;
-        private long read;
-        private long written;
-        private long skipped;
-        private boolean resumed;
-
-        Totals(long total, Consumer<Progress> progress) {
-            this.total = total;
-            this.progress = progress;
-        }
-
-        synchronized void resumed(Checkpoint checkpoint) {
-            resumed = true;
-            read += checkpoint.read();
-            written += checkpoint.written();
-            skipped += checkpoint.skipped();
-        }
-
-        synchronized void chunk(long chunkRead, long chunkWritten, long chunkSkipped) {
-            read += chunkRead;
-            written += chunkWritten;
-            skipped += chunkSkipped;
-            progress.accept(new Progress(read, written, skipped, total));
-        }
+        return new Result(direction, selection.toString(), total, totals.read(), totals.written(), totals.skipped(), unmapped,
+                totals.resumed(), false);
     }
 
     /** Copies one month in chunks, each committed with its checkpoint, until it is done or another worker failed. */
-    private void runMonth(Direction direction, ParitySelection month, String sql, int chunkSize, Totals totals,
+    private void runMonth(Direction direction, ParitySelection month, String sql, int chunkSize, Tally totals,
             BooleanSupplier stopped) throws SQLException {
         Checkpoint checkpoint = openRun(direction, month);
         if (checkpoint.resumed()) {
-            totals.resumed(checkpoint);
+            totals.resumed(checkpoint.read(), checkpoint.written(), checkpoint.skipped());
         }
         long read = checkpoint.read();
         long written = checkpoint.written();
@@ -211,7 +182,7 @@ public final class Backfill {
                     throw e;
                 }
             }
-            totals.chunk(chunkRead, chunkWritten, chunkSkipped);
+            totals.committed(chunkRead, chunkWritten, chunkSkipped);
         }
     }
 

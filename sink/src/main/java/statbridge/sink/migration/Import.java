@@ -226,9 +226,9 @@ public final class Import {
         }
         owner.commit();
         long valid = verdicts.getOrDefault(null, 0L);
-        Totals totals = new Totals(valid, progress);
-        done.values().forEach(totals::resumed);
-        doneMonths.values().forEach(totals::resumed);
+        Tally totals = new Tally(valid, progress);
+        done.values().forEach(c -> totals.resumed(c.read(), c.written(), c.skipped()));
+        doneMonths.values().forEach(c -> totals.resumed(c.read(), c.written(), c.skipped()));
         Run staged = run;
         ImportRuns.Plan planned = plan;
         String lineage = "import:" + source;
@@ -240,7 +240,7 @@ public final class Import {
             Counts counts = loader.load(staged, month, planned.months().get(month), lineage);
             if (counts != null) {
                 attached.add(month);
-                totals.chunk(counts);
+                totals.committed(counts.read(), counts.written(), counts.skipped());
             }
         });
         // The other months' rows go in chunks into the live tables.
@@ -251,7 +251,10 @@ public final class Import {
             String newTables = NEW_TABLES.formatted(staged.stage());
             String legacy = LEGACY.formatted(staged.stage());
             Workers.run("import", ImportRuns.pending(staged, done.keySet()), parallel,
-                    (chunk, stopped) -> totals.chunk(writeChunk(staged, chunk, skip, lineage, newTables, legacy)));
+                    (chunk, stopped) -> {
+                        Counts counts = writeChunk(staged, chunk, skip, lineage, newTables, legacy);
+                        totals.committed(counts.read(), counts.written(), counts.skipped());
+                    });
         }
         List<Rejection> examples;
         Map<String, Long> rejected;
@@ -265,7 +268,7 @@ public final class Import {
             throw e;
         }
         long selected = verdicts.values().stream().mapToLong(Long::longValue).sum();
-        return new Result(source.toString(), selection.toString(), selected, totals.read, totals.written, totals.skipped,
+        return new Result(source.toString(), selection.toString(), selected, totals.read(), totals.written(), totals.skipped(),
                 verdicts.getOrDefault(ImportSource.IDENTICAL_DUPLICATE, 0L), rejected, examples, unmapped, staged.id(),
                 opened.resumed(), false);
     }
@@ -345,31 +348,6 @@ public final class Import {
                 connection.rollback();
                 throw e;
             }
-        }
-    }
-
-    /** The counts of all workers, and the progress callback, under one lock. */
-    private static final class Totals {
-        private final long total;
-        private final Consumer<Progress> progress;
-        private long read;
-        private long written;
-        private long skipped;
-
-        Totals(long total, Consumer<Progress> progress) {
-            this.total = total;
-            this.progress = progress;
-        }
-
-        synchronized void resumed(Counts counts) {
-            read += counts.read();
-            written += counts.written();
-            skipped += counts.skipped();
-        }
-
-        synchronized void chunk(Counts counts) {
-            resumed(counts);
-            progress.accept(new Progress(read, written, skipped, total));
         }
     }
 }
