@@ -156,6 +156,17 @@ public final class Configuration {
         }
     }
 
+    /** A length of time ({@link Durations}). */
+    public java.time.Duration getDuration(Setting setting) {
+        String value = get(setting);
+        try {
+            return Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException(setting.key() + " must be " + Durations.ALLOWED + ", not '" + value + "' ("
+                    + origin(setting) + ")");
+        }
+    }
+
     /** A comma-separated list, blanks dropped. */
     public java.util.List<String> getList(Setting setting) {
         String value = get(setting);

@@ -26,7 +26,7 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
 
     /** How a setting's text is read. */
     public enum Type {
-        STRING, PASSWORD, INT, LONG, BOOLEAN, DATE, INSTANT, LIST, CHOICE
+        STRING, PASSWORD, INT, LONG, BOOLEAN, DATE, INSTANT, DURATION, LIST, CHOICE
     }
 
     public Setting {
@@ -74,6 +74,11 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
         return new Setting(key, Type.INSTANT, null, null, null, List.of(), doc);
     }
 
+    /** A length of time ({@link Durations}): {@code 90s}, {@code 15m}, {@code 14d}. */
+    public static Setting duration(String key, String defaultValue, String doc) {
+        return new Setting(key, Type.DURATION, defaultValue, null, null, List.of(), doc);
+    }
+
     public static Setting list(String key, String defaultValue, String doc) {
         return new Setting(key, Type.LIST, defaultValue, null, null, List.of(), doc);
     }
@@ -107,6 +112,7 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
             case BOOLEAN -> "true or false";
             case DATE -> "a date YYYY-MM-DD";
             case INSTANT -> "an ISO date-time such as 2026-12-31T00:00:00Z";
+            case DURATION -> "a length of time such as 90s, 15m, 12h or 14d";
             case LIST -> "a comma-separated list";
             case CHOICE -> "one of " + String.join(", ", choices);
             case STRING, PASSWORD -> "text";
@@ -124,10 +130,11 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
                 case BOOLEAN -> value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false");
                 case DATE -> LocalDate.parse(value) != null;
                 case INSTANT -> value.isEmpty() || Instant.parse(value) != null;
+                case DURATION -> Durations.parse(value) != null;
                 case CHOICE -> choices.stream().anyMatch(c -> c.equalsIgnoreCase(value));
                 case STRING, PASSWORD, LIST -> true;
             };
-        } catch (NumberFormatException | DateTimeParseException e) {
+        } catch (IllegalArgumentException | DateTimeParseException e) {
             return false;
         }
     }
