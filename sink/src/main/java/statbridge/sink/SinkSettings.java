@@ -31,6 +31,8 @@ public final class SinkSettings {
             "What happens when the grace period ends: SWITCH_OFF (dual-write off automatically, if parity holds) or WARN (keep writing, warn).");
     public static final Setting PARTITIONS_AHEAD_MONTHS = Setting.integer("sink.partitions.ahead.months", 3, 0, 120,
             "Monthly table partitions created ahead of the current month at start (others are created as data needs them).");
+    public static final Setting LEGACY_READERS_INTERVAL = Setting.duration("sink.legacy.readers.interval", "1m",
+            "How often the sink copies the statements that read the legacy shape from pg_stat_statements into ml_monitoring.legacy_readers (e.g. 30s, 5m); 0s never.");
 
     public static final Setting ACCEPT_DATA_LOSS = Setting.list("sink.accept.data.loss", null,
             "Partitions (e.g. model-stats.v2-3, comma-separated, or 'all') allowed to continue from the log start when the offset stored with the rows is below it (retention deleted records the sink never wrote). Any other such partition stops, with the reason on /health and in statbridge_sink_partitions_stopped, until an operator lists it here or passes it to 'statbridge sink --accept-data-loss'.");
@@ -40,6 +42,6 @@ public final class SinkSettings {
 
     public static List<Setting> all() {
         return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, WRITE_LANES, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
-                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, ACCEPT_DATA_LOSS);
+                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, LEGACY_READERS_INTERVAL, ACCEPT_DATA_LOSS);
     }
 }

@@ -66,7 +66,9 @@ public final class EmbeddedStack implements AutoCloseable {
         return EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir.resolve("postgres"))
                 .setCleanDataDirectory(false)
-                .setServerConfig("max_connections", "100");
+                .setServerConfig("max_connections", "100")
+                // so that 'statbridge legacy readers' can see who reads the legacy shape
+                .setServerConfig("shared_preload_libraries", "pg_stat_statements");
     }
 
     /**

@@ -49,7 +49,8 @@ public final class PostgresServer implements AutoCloseable {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDirectory)
                 .setCleanDataDirectory(false)
-                .setServerConfig("max_connections", "200");
+                .setServerConfig("max_connections", "200")
+                .setServerConfig("shared_preload_libraries", "pg_stat_statements");
         serverConfig.forEach(builder::setServerConfig);
         return builder;
     }
