@@ -14,6 +14,9 @@ import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.DualWriteStatus;
 import statbridge.sink.dualwrite.DualWriteSwitch;
 import statbridge.sink.dualwrite.ParityMismatchException;
+import statbridge.config.Durations;
+import statbridge.sink.lifecycle.LegacyLifecycle;
+import statbridge.sink.lifecycle.LegacyReaders;
 
 /** {@code statbridge dual-write status|on|off}: the platform team's switch. */
 @Command(name = "dual-write", mixinStandardHelpOptions = true,
@@ -54,6 +57,24 @@ final class DualWriteCommand implements Runnable {
         out.flush();
     }
 
+    /** The end of the lifecycle: readers within the quiet period and whether the legacy view could be retired now. */
+    static void printLifecycle(PrintWriter out, Database database, Duration quiet) {
+        try {
+            LegacyLifecycle lifecycle = new LegacyLifecycle(database.dataSource(), java.time.Clock.systemUTC());
+            lifecycle.readers().sample();
+            LegacyLifecycle.Verdict verdict = lifecycle.verdict(quiet);
+            java.util.Set<String> roles = new java.util.TreeSet<>(verdict.readers().stream().map(LegacyReaders.Reader::role).toList());
+            out.println("legacy readers:    " + (roles.isEmpty() ? "none" : roles.size() + " role(s): " + String.join(", ", roles))
+                    + " within the quiet period of " + Durations.format(quiet) + " (statbridge legacy readers)");
+            out.println("legacy retire:     " + (verdict.retired() ? "done: the legacy view is retired ('dual-write on' brings the table back)"
+                    : verdict.passes() ? "would pass (statbridge legacy retire)"
+                    : "would be refused: " + String.join("; ", verdict.reasons())));
+        } catch (java.sql.SQLException | RuntimeException e) {
+            out.println("legacy readers:    unknown: " + e.getMessage());
+        }
+        out.flush();
+    }
+
     private static String human(Duration d) {
         if (d.toDays() > 0) {
             return d.toDays() + "d " + d.toHoursPart() + "h";
@@ -78,8 +99,10 @@ final class DualWriteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Duration quiet = LegacyCommand.quietPeriod(null, connection.resolve());
             try (Database database = open(connection)) {
                 printStatus(spec.commandLine().getOut(), new DualWriteSwitch(database.dataSource()).status(history));
+                printLifecycle(spec.commandLine().getOut(), database, quiet);
             }
             return ExitCodes.OK;
         }
@@ -109,6 +132,8 @@ final class DualWriteCommand implements Runnable {
                 DualWriteSwitch dualWrite = new DualWriteSwitch(database.dataSource());
                 try {
                     DualWriteSwitch.SwitchResult result = dualWrite.off(DualWriteSwitch.currentActor(), reason, force);
+                    LegacyCommand.warnReaders(new LegacyLifecycle(database.dataSource(), java.time.Clock.systemUTC()),
+                            LegacyCommand.quietPeriod(null, connection.resolve()), spec.commandLine().getErr());
                     out.println("parity: " + result.parity());
                     out.println(result.message());
                 } catch (ParityMismatchException e) {

@@ -47,7 +47,10 @@ final class PurgeLegacyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Database database = Database.open(DatabaseConfig.from(connection.resolve()), "statbridge-purge")) {
+        statbridge.config.Configuration config = connection.resolve();
+        try (Database database = Database.open(DatabaseConfig.from(config), "statbridge-purge")) {
+            LegacyCommand.warnReaders(new statbridge.sink.lifecycle.LegacyLifecycle(database.dataSource(), java.time.Clock.systemUTC()),
+                    LegacyCommand.quietPeriod(null, config), spec.commandLine().getErr());
             PurgeLegacy.Result result;
             try {
                 result = new PurgeLegacy(database.dataSource()).run(scope.all ? null : scope.before, dryRun, force);

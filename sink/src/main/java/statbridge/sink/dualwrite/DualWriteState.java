@@ -41,6 +41,9 @@ public final class DualWriteState {
             SET grace_period_end = ?, on_grace_end = ?, changed_by = ?, changed_at = now(), reason = 'grace period configured'
             WHERE id = 1
             """;
+    static final String RECORD_EVENT = """
+            UPDATE ml_monitoring.dual_write_state SET changed_by = ?, changed_at = now(), reason = ?, forced = ? WHERE id = 1
+            """;
     static final String APPEND_HISTORY = """
             INSERT INTO ml_monitoring.dual_write_history
                    (mode, grace_period_end, on_grace_end, changed_by, changed_at, reason, forced, write_seq, offsets, rows_rebuilt)
@@ -125,6 +128,16 @@ public final class DualWriteState {
             update.setTimestamp(1, end == null ? null : Timestamp.from(end));
             update.setString(2, action.name());
             update.setString(3, by);
+            update.executeUpdate();
+        }
+    }
+
+    /** Records a change that keeps the mode (the legacy view retired), for the history. */
+    static void recordEvent(Connection connection, String by, String reason, boolean forced) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(RECORD_EVENT)) {
+            update.setString(1, by);
+            update.setString(2, reason);
+            update.setBoolean(3, forced);
             update.executeUpdate();
         }
     }

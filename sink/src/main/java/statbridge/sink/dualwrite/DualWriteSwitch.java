@@ -41,7 +41,7 @@ public final class DualWriteSwitch {
             GRANT SELECT ON ml_monitoring.model_stats_daily_legacy TO ml_monitoring_reader;
             """;
     static final String VIEW_TO_LEGACY = """
-            DROP VIEW ml_monitoring.model_stats_daily_legacy;
+            DROP VIEW IF EXISTS ml_monitoring.model_stats_daily_legacy;
             ALTER TABLE ml_monitoring.model_stats_daily_legacy_archive RENAME TO model_stats_daily_legacy;
             GRANT SELECT ON ml_monitoring.model_stats_daily_legacy TO ml_monitoring_reader;
             """;
@@ -140,6 +140,51 @@ public final class DualWriteSwitch {
                 connection.rollback();
                 throw e;
             }
+        }
+    }
+
+    /** What {@link #retireView} did. */
+    public enum Retired { RETIRED, ALREADY_RETIRED, DUAL_WRITE_ON }
+
+    /**
+     * Removes the view that answers for the legacy table while dual-write is off, and records it in
+     * the dual-write history. The archived table stays: {@link #on} brings it back with no gap.
+     * Views of the users' own over the legacy view make the drop fail (it never cascades).
+     */
+    public Retired retireView(String by, String reason, boolean forced) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            try {
+                DualWriteState.lockTimeout(connection);
+                DualWriteState.Locked state = DualWriteState.lock(connection);
+                if (state.on()) {
+                    connection.rollback();
+                    return Retired.DUAL_WRITE_ON;
+                }
+                if (!legacyViewExists(connection)) {
+                    connection.rollback();
+                    return Retired.ALREADY_RETIRED;
+                }
+                try (Statement ddl = connection.createStatement()) {
+                    ddl.execute("DROP VIEW ml_monitoring.model_stats_daily_legacy");
+                }
+                DualWriteState.recordEvent(connection, by, reason, forced);
+                DualWriteState.appendHistory(connection, null);
+                connection.commit();
+                LOG.info("the legacy view model_stats_daily_legacy was retired by {}{}", by, forced ? " (forced)" : "");
+                return Retired.RETIRED;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Whether the name {@code model_stats_daily_legacy} answers at all (a table, or the view while off). */
+    public static boolean legacyViewExists(Connection connection) throws SQLException {
+        try (Statement query = connection.createStatement();
+                java.sql.ResultSet rows = query.executeQuery("SELECT to_regclass('ml_monitoring.model_stats_daily_legacy') IS NOT NULL")) {
+            rows.next();
+            return rows.getBoolean(1);
         }
     }
 

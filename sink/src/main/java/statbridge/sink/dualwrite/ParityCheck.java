@@ -46,6 +46,10 @@ public final class ParityCheck {
 
     /** Runs the comparison over a selection (in the caller's transaction). */
     public static ParityResult run(Connection connection, ParitySelection selection) throws SQLException {
+        if (!DualWriteSwitch.legacyViewExists(connection)) {
+            throw new IllegalStateException("the legacy view was retired ('statbridge legacy retire'): there is no legacy shape "
+                    + "to compare; 'statbridge dual-write on' brings the legacy table back");
+        }
         try (PreparedStatement compare = connection.prepareStatement(COMPARE.formatted(selection.where()))) {
             selection.bind(connection, compare, selection.bind(connection, compare, 1));
             try (ResultSet rows = compare.executeQuery()) {

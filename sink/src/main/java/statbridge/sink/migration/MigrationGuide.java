@@ -28,7 +28,8 @@ public final class MigrationGuide {
         for (CatalogEntry entry : sorted) {
             String name = entry.metricName().replace("'", "''");
             String key = entry.metricKey().replace("'", "''");
-            md.append("\n### `").append(entry.metricName()).append("`\n\nBefore:\n\n```sql\n")
+            md.append("\n<a id=\"").append(anchor(entry.metricName())).append("\"></a>\n\n### `").append(entry.metricName())
+                    .append("`\n\nBefore:\n\n```sql\n")
                     .append("SELECT stat_date, slice_key, metric_value, business_metric_value\n")
                     .append("FROM ml_monitoring.model_stats_daily_legacy\n")
                     .append("WHERE model_name = :model AND model_version = :version AND metric_name = '").append(name).append("'\n")
@@ -43,5 +44,10 @@ public final class MigrationGuide {
                     .append("  AND s.stat_date BETWEEN :from AND :to;\n```\n");
         }
         return md.toString();
+    }
+
+    /** The anchor of a metric's section, e.g. {@code metric-accuracy}, for links from elsewhere. */
+    public static String anchor(String metricName) {
+        return "metric-" + metricName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
     }
 }

@@ -1,0 +1,19 @@
+package statbridge.sink.lifecycle;
+
+import java.util.List;
+import statbridge.config.Setting;
+
+/** The keys of the end of a migration: how long nobody must read the legacy shape before it goes. */
+public final class LifecycleSettings {
+
+    public static final Setting QUIET_PERIOD = Setting.duration("legacy.quiet.period", "14d",
+            "How long no reader of the legacy shape may have been seen before 'statbridge legacy retire' removes the legacy view "
+                    + "(e.g. 14d, 36h); 'dual-write status', 'dual-write off' and 'purge-legacy' report the readers seen within it.");
+
+    private LifecycleSettings() {
+    }
+
+    public static List<Setting> all() {
+        return List.of(QUIET_PERIOD);
+    }
+}
