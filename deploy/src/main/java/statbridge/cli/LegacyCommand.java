@@ -34,6 +34,7 @@ import statbridge.sink.lifecycle.LegacyLifecycle;
 import statbridge.sink.lifecycle.LegacyReaders;
 import statbridge.sink.lifecycle.LifecycleSettings;
 import statbridge.sink.lifecycle.ReaderNotices;
+import statbridge.sink.lifecycle.SqlLayout;
 import statbridge.sink.migration.MigrationGuide;
 
 /** {@code statbridge legacy readers|notices|retire}: the end of the migration. */
@@ -164,7 +165,8 @@ final class LegacyCommand implements Runnable {
                     out.println("    " + oneLine(reader.query()));
                     if (rewrites) {
                         LegacyLifecycle.ReaderQuery query = queries.get(i);
-                        out.println(query.offered() ? "    rewrite (" + query.check() + "):\n    " + query.rewrite().rewritten()
+                        out.println(query.offered() ? "    rewrite (" + query.check() + "):\n      "
+                                + SqlLayout.lines(query.rewrite().rewritten()).replace("\n", "\n      ")
                                 : "    not rewritten: " + query.refusal());
                     }
                 }

@@ -148,7 +148,8 @@ class LegacyCommandIT {
         assertThat(dashboard.get("rewrite").asText()).contains("ml_monitoring.model_stats_daily",
                 "(SELECT mc.metric_type, mc.metric_key FROM ml_monitoring.metric_catalog mc WHERE mc.metric_name = $2)",
                 "LEFT JOIN ml_monitoring.model_business_stats_daily");
-        assertThat(dashboard.get("rewrite_check").asText()).startsWith("not run: it has 2 parameter(s)");
+        assertThat(dashboard.get("rewrite_check").asText()).startsWith("same ")
+                .contains("row(s) on the current data, ", "set(s) of values from the data, e.g. $1='ChurnPredictor', $2='");
         JsonNode constantFree = queryOf(readers, dashB, "GROUP BY metric_name");
         assertThat(constantFree.get("rewrite_check").asText()).isEqualTo("same 2 row(s) on the current data");
         assertThat(queryOf(readers, dashB, "analytics.churn_kpi").get("not_rewritten_because").asText())
@@ -168,13 +169,34 @@ class LegacyCommandIT {
         Path noticeB = notices.resolve("out").resolve(dashB + ".md");
         assertThat(notices.resolve("out").resolve("migration-guide.md")).content().contains("<a id=\"metric-churn-rate\"></a>");
         assertThat(noticeA).content().contains("# Notice to `" + dashA + "`", "dual-write is on", "3 call(s)",
-                "metric_name = $2", "run both with your values", "(migration-guide.md)");
+                "metric_name = $2", "set(s) of values from the data", "(migration-guide.md)");
         assertThat(noticeB).content().contains("same 2 row(s) on the current data", "GROUP BY c.metric_name",
                 "Not rewritten automatically");
         try (var files = Files.list(notices.resolve("out"))) {
             assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
                     .containsExactly(dashA + ".md", dashB + ".md", "migration-guide.md");
         }
+    }
+
+    @Test
+    void withoutPgStatStatementsNothingIsRecordedTheReasonIsShownAndRetireCannotPass() throws Exception {
+        String plain = "sb_plain" + suffix;
+        db.execute("CREATE ROLE " + plain + " LOGIN; GRANT USAGE ON SCHEMA ml_monitoring TO " + plain
+                + "; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ml_monitoring TO " + plain);
+        String url = db.jdbcUrl.replace("user=postgres", "user=" + plain);
+        runAs(dashA, DASHBOARD_QUERY);
+        assertThat(cli.run("legacy", "readers", "--jdbc", url)).as(cli.err()).isZero();
+        assertThat(cli.err()).contains("warning: pg_stat_statements is not available in this database: add it to "
+                + "shared_preload_libraries and run CREATE EXTENSION pg_stat_statements");
+        assertThat(cli.out()).contains("recorded since never", "none");
+        try (statbridge.sink.db.Database limited = statbridge.sink.db.Database.open(statbridge.sink.db.DatabaseConfig.of(url), "limited")) {
+            LegacyLifecycle.Verdict verdict = new LegacyLifecycle(limited.dataSource(), Clock.systemUTC())
+                    .verdict(LegacyLifecycle.DEFAULT_QUIET_PERIOD);
+            assertThat(verdict.passes()).isFalse();
+            assertThat(verdict.reasons()).contains("readers are not being recorded: pg_stat_statements is not available in this "
+                    + "database: add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements (see the README)");
+        }
+        assertThat(db.rows("SELECT count(*) FROM ml_monitoring.legacy_readers")).containsExactly("0");
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class LegacyLifecycle {
             for (LegacyReaders.Reader reader : seen) {
                 LegacyQueryRewriter.Rewrite rewrite = rewriter.rewrite(reader.query());
                 RewriteCheck.Result check = rewrite.done()
-                        ? RewriteCheck.compare(connection, reader.query(), rewrite.rewritten(), CHECK_TIMEOUT)
+                        ? RewriteCheck.compare(connection, rewrite, CHECK_TIMEOUT)
                         : new RewriteCheck.Result(RewriteCheck.Verdict.NOT_RUN, "no rewrite", 0);
                 queries.add(new ReaderQuery(reader, rewrite, check));
             }

@@ -54,7 +54,8 @@ public final class ReaderNotices {
                     .append(reader.lastSeen()).append(" (first ").append(reader.firstSeen()).append(")\n\n");
             md.append("```sql\n").append(reader.query().strip()).append("\n```\n\n");
             if (query.offered()) {
-                md.append("On the new tables (").append(query.check()).append("):\n\n```sql\n").append(query.rewrite().rewritten())
+                md.append("On the new tables (").append(query.check()).append("):\n\n```sql\n")
+                        .append(SqlLayout.lines(query.rewrite().rewritten()))
                         .append("\n```\n");
             } else {
                 md.append("Not rewritten automatically: ").append(query.refusal()).append(".\n");

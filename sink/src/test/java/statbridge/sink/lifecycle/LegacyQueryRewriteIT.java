@@ -39,7 +39,7 @@ class LegacyQueryRewriteIT {
             CatalogEntry.of("psi_score", MetricType.DRIFT, "psi"),
             CatalogEntry.of("intent_f1", MetricType.ONLINE, "f1"));
 
-    /** Each original, and the rewrite expected of it. */
+    /** Each original, the rewrite expected of it, and for one with parameters values a dashboard would pass. */
     static final List<String[]> CORPUS = List.of(
             new String[] {"by metric and model, a date range",
                     "SELECT stat_date, slice_key, metric_value FROM ml_monitoring.model_stats_daily_legacy "
@@ -126,10 +126,14 @@ class LegacyQueryRewriteIT {
                             + " FROM ml_monitoring.metric_catalog mc"
                             + " WHERE mc.metric_name = $2) AND s.stat_date BETWEEN $3 AND $4"
                             + " ORDER BY s.stat_date"
-                            + " LIMIT $5"});
-
-    /** Values for the parameterised query of the corpus, as a dashboard would pass them. */
-    private static final String PARAMETERS = "('ChurnPredictor', 'accuracy', '2025-04-05', '2025-04-12', 10)";
+                            + " LIMIT $5", "('ChurnPredictor', 'accuracy', '2025-04-05', '2025-04-12', 10)"},
+            new String[] {"an IN list and a lower bound, as parameters",
+                    "SELECT metric_name, avg(metric_value) AS mean FROM ml_monitoring.model_stats_daily_legacy "
+                            + "WHERE model_name = $1 AND metric_name IN ($2, $3) AND stat_date >= $4 GROUP BY metric_name",
+                    "SELECT c.metric_name, avg(s.metric_value) AS mean"
+                            + " FROM ml_monitoring.model_stats_daily s"
+                            + " INNER JOIN ml_monitoring.metric_catalog c ON c.metric_type = s.metric_type AND c.metric_key = s.metric_key WHERE s.model_name = $1 AND (s.metric_type, s.metric_key) IN (SELECT mc.metric_type, mc.metric_key FROM ml_monitoring.metric_catalog mc WHERE mc.metric_name IN ($2, $3)) AND s.stat_date >= $4"
+                            + " GROUP BY c.metric_name", "('ChurnPredictor', 'accuracy', 'psi_score', '2025-04-10')"});
 
     private PostgresServer postgres;
     private SinkDatabase db;
@@ -188,6 +192,26 @@ class LegacyQueryRewriteIT {
     }
 
     @Test
+    void aRewriteThatReturnsOtherRowsIsShownToDifferAndOneWhoseParametersCannotBeToldIsNotRun() throws Exception {
+        LegacyQueryRewriter.Rewrite right = rewriter.rewrite("SELECT stat_date, metric_value FROM ml_monitoring.model_stats_daily_legacy "
+                + "WHERE model_name = $1 AND metric_name = $2");
+        LegacyQueryRewriter.Rewrite wrong = new LegacyQueryRewriter.Rewrite(right.original(),
+                "SELECT s.stat_date, s.metric_value FROM ml_monitoring.model_stats_daily s WHERE s.model_name = $1 AND s.metric_key <> $2",
+                null, right.metrics(), right.parameters(), right.roles());
+        LegacyQueryRewriter.Rewrite untold = rewriter.rewrite("SELECT date_trunc($1, stat_date), avg(metric_value) "
+                + "FROM ml_monitoring.model_stats_daily_legacy GROUP BY 1");
+        try (Connection connection = db.connection()) {
+            assertThat(RewriteCheck.compare(connection, right, Duration.ofSeconds(30)).verdict()).isEqualTo(RewriteCheck.Verdict.SAME_ROWS);
+            RewriteCheck.Result different = RewriteCheck.compare(connection, wrong, Duration.ofSeconds(30));
+            assertThat(different.verdict()).isEqualTo(RewriteCheck.Verdict.DIFFERENT);
+            assertThat(different.toString()).startsWith("returns different rows: ").contains("with $1='");
+            RewriteCheck.Result notRun = RewriteCheck.compare(connection, untold, Duration.ofSeconds(30));
+            assertThat(notRun.verdict()).isEqualTo(RewriteCheck.Verdict.NOT_RUN);
+            assertThat(notRun.detail()).startsWith("what $1 stands for cannot be told from the query");
+        }
+    }
+
+    @Test
     void queriesItCannotRewriteWithCertaintyAreRefusedWithTheReason() {
         assertThat(rewriter.rewrite("SELECT * FROM ml_monitoring.model_stats_daily_legacy WHERE metric_name = 'recall'").problem())
                 .isEqualTo("metric 'recall' is not in the catalog");
@@ -211,12 +235,12 @@ class LegacyQueryRewriteIT {
                 LegacyQueryRewriter.Rewrite rewrite = rewriter.rewrite(entry[1]);
                 actual.put(entry[0], rewrite.rewritten());
                 assertThat(rewrite.problem()).as(entry[0]).isNull();
-                if (rewrite.parameters() == 0) {
-                    RewriteCheck.Result check = RewriteCheck.compare(connection, entry[1], rewrite.rewritten(), Duration.ofSeconds(30));
-                    assertThat(check.verdict()).as(entry[0] + ": " + check).isEqualTo(RewriteCheck.Verdict.SAME_ROWS);
-                    assertThat(check.rows()).as(entry[0]).isPositive();
-                } else {
-                    assertThat(executed(entry[1], PARAMETERS)).as(entry[0]).isNotEmpty().isEqualTo(executed(rewrite.rewritten(), PARAMETERS));
+                RewriteCheck.Result check = RewriteCheck.compare(connection, rewrite, Duration.ofSeconds(30));
+                assertThat(check.verdict()).as(entry[0] + ": " + check).isEqualTo(RewriteCheck.Verdict.SAME_ROWS);
+                assertThat(check.rows()).as(entry[0]).isPositive();
+                if (rewrite.parameters() > 0) {
+                    assertThat(check.toString()).as(entry[0]).contains("set(s) of values from the data, e.g. $1='");
+                    assertThat(executed(entry[1], entry[3])).as(entry[0]).isNotEmpty().isEqualTo(executed(rewrite.rewritten(), entry[3]));
                 }
             }
         }

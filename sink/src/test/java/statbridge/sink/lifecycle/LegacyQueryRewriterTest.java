@@ -35,4 +35,30 @@ class LegacyQueryRewriterTest {
                 .rewritten()).isEqualTo("SELECT s.metric_value FROM ml_monitoring.model_stats_daily s "
                         + "WHERE (s.metric_type, s.metric_key) = ('BUSINESS', 'o''brien')");
     }
+
+    @Test
+    void aRewriteIsLaidOutOneClauseALineWithoutChangingTheQuery() {
+        String sql = "SELECT l.stat_date, (SELECT max(x) FROM t WHERE a = 'x FROM y') FROM ml_monitoring.model_stats_daily l "
+                + "LEFT JOIN ml_monitoring.model_business_stats_daily b ON b.k = l.k AND b.j = l.j "
+                + "WHERE l.model_name = 'A' AND (l.metric_type, l.metric_key) = ('ONLINE', 'accuracy') ORDER BY l.stat_date LIMIT 5";
+        assertThat(SqlLayout.lines(sql)).isEqualTo("SELECT l.stat_date, (SELECT max(x) FROM t WHERE a = 'x FROM y')\n"
+                + "FROM ml_monitoring.model_stats_daily l\n"
+                + "LEFT JOIN ml_monitoring.model_business_stats_daily b ON b.k = l.k AND b.j = l.j\n"
+                + "WHERE l.model_name = 'A'\n AND (l.metric_type, l.metric_key) = ('ONLINE', 'accuracy')\n"
+                + "ORDER BY l.stat_date\n"
+                + "LIMIT 5");
+        assertThat(SqlLayout.lines(sql).replace("\n ", " ").replace("\n", " ")).isEqualTo(sql);
+    }
+
+    @Test
+    void anInListFollowedByMoreConditionsStaysAnInList() {
+        LegacyQueryRewriter.Rewrite rewrite = rewriter.rewrite("SELECT metric_value FROM ml_monitoring.model_stats_daily_legacy "
+                + "WHERE metric_name IN ($1, $2) AND stat_date >= $3");
+        assertThat(rewrite.rewritten()).isEqualTo("SELECT s.metric_value FROM ml_monitoring.model_stats_daily s "
+                + "WHERE (s.metric_type, s.metric_key) IN (SELECT mc.metric_type, mc.metric_key FROM ml_monitoring.metric_catalog mc "
+                + "WHERE mc.metric_name IN ($1, $2)) AND s.stat_date >= $3");
+        assertThat(rewrite.roles()).containsOnlyKeys(1, 2, 3);
+        assertThat(rewrite.roles().get(2)).isEqualTo(new ParameterRole("metric_name", ParameterRole.Kind.EQUAL, 1));
+        assertThat(rewrite.roles().get(3)).isEqualTo(new ParameterRole("stat_date", ParameterRole.Kind.LOWER, 0));
+    }
 }
