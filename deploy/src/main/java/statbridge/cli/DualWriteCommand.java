@@ -58,9 +58,10 @@ final class DualWriteCommand implements Runnable {
     }
 
     /** The end of the lifecycle: readers within the quiet period and whether the legacy view could be retired now. */
-    static void printLifecycle(PrintWriter out, Database database, Duration quiet) {
+    static void printLifecycle(PrintWriter out, Database database, statbridge.config.Configuration config) {
+        Duration quiet = LegacyCommand.quietPeriod(null, config);
         try {
-            LegacyLifecycle lifecycle = new LegacyLifecycle(database.dataSource(), java.time.Clock.systemUTC());
+            LegacyLifecycle lifecycle = LegacyCommand.lifecycle(database, config);
             lifecycle.readers().sample();
             LegacyLifecycle.Verdict verdict = lifecycle.verdict(quiet);
             java.util.Set<String> roles = new java.util.TreeSet<>(verdict.readers().stream().map(LegacyReaders.Reader::role).toList());
@@ -99,10 +100,10 @@ final class DualWriteCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Duration quiet = LegacyCommand.quietPeriod(null, connection.resolve());
+            statbridge.config.Configuration config = connection.resolve();
             try (Database database = open(connection)) {
                 printStatus(spec.commandLine().getOut(), new DualWriteSwitch(database.dataSource()).status(history));
-                printLifecycle(spec.commandLine().getOut(), database, quiet);
+                printLifecycle(spec.commandLine().getOut(), database, config);
             }
             return ExitCodes.OK;
         }
@@ -132,8 +133,9 @@ final class DualWriteCommand implements Runnable {
                 DualWriteSwitch dualWrite = new DualWriteSwitch(database.dataSource());
                 try {
                     DualWriteSwitch.SwitchResult result = dualWrite.off(DualWriteSwitch.currentActor(), reason, force);
-                    LegacyCommand.warnReaders(new LegacyLifecycle(database.dataSource(), java.time.Clock.systemUTC()),
-                            LegacyCommand.quietPeriod(null, connection.resolve()), spec.commandLine().getErr());
+                    statbridge.config.Configuration config = connection.resolve();
+                    LegacyCommand.warnReaders(LegacyCommand.lifecycle(database, config), LegacyCommand.quietPeriod(null, config),
+                            spec.commandLine().getErr());
                     out.println("parity: " + result.parity());
                     out.println(result.message());
                 } catch (ParityMismatchException e) {

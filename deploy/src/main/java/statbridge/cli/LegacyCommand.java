@@ -65,6 +65,11 @@ final class LegacyCommand implements Runnable {
         }
     }
 
+    /** The lifecycle as this configuration sees it: the other roles statbridge runs as are not readers. */
+    static LegacyLifecycle lifecycle(Database database, Configuration config) {
+        return new LegacyLifecycle(database.dataSource(), Clock.systemUTC(), config.getList(LifecycleSettings.OWN_ROLES));
+    }
+
     static Duration quietPeriod(Duration option, Configuration config) {
         return option != null ? option : config.getDuration(LifecycleSettings.QUIET_PERIOD);
     }
@@ -115,8 +120,9 @@ final class LegacyCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            try (Database database = Database.open(DatabaseConfig.from(connection.resolve()), "statbridge-legacy")) {
-                LegacyLifecycle lifecycle = new LegacyLifecycle(database.dataSource(), Clock.systemUTC());
+            Configuration config = connection.resolve();
+            try (Database database = Database.open(DatabaseConfig.from(config), "statbridge-legacy")) {
+                LegacyLifecycle lifecycle = lifecycle(database, config);
                 sample(lifecycle, spec.commandLine().getErr());
                 LegacyReaders.Sampling sampling = lifecycle.readers().sampling();
                 List<LegacyReaders.Reader> seen = lifecycle.readers().seenSince(Instant.now().minus(since));
@@ -207,7 +213,7 @@ final class LegacyCommand implements Runnable {
             writable(output);
             PrintWriter out = spec.commandLine().getOut();
             try (Database database = Database.open(DatabaseConfig.from(config), "statbridge-legacy")) {
-                LegacyLifecycle lifecycle = new LegacyLifecycle(database.dataSource(), Clock.systemUTC());
+                LegacyLifecycle lifecycle = lifecycle(database, config);
                 sample(lifecycle, spec.commandLine().getErr());
                 List<LegacyReaders.Reader> seen = lifecycle.readers().seenSince(Instant.now().minus(since));
                 Map<String, List<LegacyLifecycle.ReaderQuery>> byRole = new TreeMap<>();
@@ -278,7 +284,7 @@ final class LegacyCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try (Database database = Database.open(DatabaseConfig.from(config), "statbridge-legacy")) {
-                LegacyLifecycle lifecycle = new LegacyLifecycle(database.dataSource(), Clock.systemUTC());
+                LegacyLifecycle lifecycle = lifecycle(database, config);
                 LegacyLifecycle.Retirement retirement = lifecycle.retire(quiet, force, reason, DualWriteSwitch.currentActor());
                 if (retirement.outcome() == DualWriteSwitch.Retired.DUAL_WRITE_ON) {
                     err.println("statbridge legacy retire: dual-write is on, so model_stats_daily_legacy is the live table; "

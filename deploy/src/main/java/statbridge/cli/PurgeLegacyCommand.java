@@ -49,8 +49,8 @@ final class PurgeLegacyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         statbridge.config.Configuration config = connection.resolve();
         try (Database database = Database.open(DatabaseConfig.from(config), "statbridge-purge")) {
-            LegacyCommand.warnReaders(new statbridge.sink.lifecycle.LegacyLifecycle(database.dataSource(), java.time.Clock.systemUTC()),
-                    LegacyCommand.quietPeriod(null, config), spec.commandLine().getErr());
+            LegacyCommand.warnReaders(LegacyCommand.lifecycle(database, config), LegacyCommand.quietPeriod(null, config),
+                    spec.commandLine().getErr());
             PurgeLegacy.Result result;
             try {
                 result = new PurgeLegacy(database.dataSource()).run(scope.all ? null : scope.before, dryRun, force);

@@ -57,6 +57,7 @@ class LegacyCommandIT {
     private final String dashA = "dash_a" + suffix;
     private final String dashB = "dash_b" + suffix;
     private final String newShapeOnly = "dash_new" + suffix;
+    private final String operator = "ops" + suffix;
     private long offset;
 
     LegacyCommandIT(PostgresServer postgres) throws Exception {
@@ -71,7 +72,7 @@ class LegacyCommandIT {
             facts.add(fact(Fact.Kind.BUSINESS, LocalDate.of(2025, 4, 1).plusDays(d), MetricType.BUSINESS, "churn_rate", 1000.0 + d));
         }
         write(facts);
-        for (String role : List.of(dashA, dashB, newShapeOnly)) {
+        for (String role : List.of(dashA, dashB, newShapeOnly, operator)) {
             db.execute("CREATE ROLE " + role + " LOGIN IN ROLE ml_monitoring_reader");
         }
         db.execute("CREATE SCHEMA analytics; CREATE VIEW analytics.churn_kpi AS SELECT stat_date, business_metric_value "
@@ -135,12 +136,18 @@ class LegacyCommandIT {
         runAs(dashA, DASHBOARD_QUERY, DASHBOARD_QUERY);
         runAs(dashB, CONSTANT_FREE_QUERY, "SELECT * FROM analytics.churn_kpi");
         runAs(newShapeOnly, "SELECT * FROM ml_monitoring.model_stats_daily WHERE metric_key = 'accuracy'");
+        runAs(operator, CONSTANT_FREE_QUERY);
         // statbridge's own work on the legacy shape, as the role statbridge connects as
         assertThat(cli.run("verify", "--jdbc", db.jdbcUrl)).as(cli.err()).isZero();
         assertThat(cli.run("backfill", "--direction", "new-to-legacy", "--jdbc", db.jdbcUrl)).as(cli.err()).isZero();
 
+        Path config = Files.writeString(notices.resolve("statbridge.properties"), "legacy.readers.own.roles=" + operator + "\n");
+        assertThat(cli.run("legacy", "readers", "--jdbc", db.jdbcUrl, "--config", config.toString(), "--json")).as(cli.err()).isZero();
+        assertThat(roles(new ObjectMapper().readTree(cli.out()))).as("an operator's role statbridge runs as").containsExactly(dashA, dashB);
+
         JsonNode readers = readers();
-        assertThat(roles(readers)).containsExactly(dashA, dashB);
+        assertThat(roles(readers)).as("once the operator's role is not named as statbridge's").containsExactly(dashA, dashB, operator);
+        db.execute("DELETE FROM ml_monitoring.legacy_readers WHERE role_name = '" + operator + "'");
         JsonNode dashboard = queryOf(readers, dashA, "model_stats_daily_legacy");
         assertThat(dashboard.get("calls").asLong()).isEqualTo(2);
         assertThat(dashboard.get("rows").asLong()).isEqualTo(20);

@@ -85,7 +85,7 @@ public final class SinkApp implements Component {
                 AvroDeserializer.forType(registry, BusinessStat.class), new StatValidator(config.limits()));
         DualWriteSwitch dualWrite = new DualWriteSwitch(database.dataSource());
         graceWatch = GracePeriodWatch.start(dualWrite, metrics, GRACE_CHECK_INTERVAL, GRACE_WARN_INTERVAL);
-        readerSampler = LegacyReaderSampler.start(new LegacyReaders(database.dataSource()), config.legacyReadersInterval());
+        readerSampler = LegacyReaderSampler.start(new LegacyReaders(database.dataSource(), config.ownRoles()), config.legacyReadersInterval());
         LOG.info("starting the sink: group {}, {} and {} into PostgreSQL at {}, schemas from {}, dead letters to {}",
                 config.groupId(), config.v2Topic(), config.businessTopic(), Secrets.redact(config.database().jdbcUrl()),
                 Secrets.redact(String.valueOf(config.registry().get("schema.registry.url"))), config.dlqTopic());

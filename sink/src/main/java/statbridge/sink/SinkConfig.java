@@ -37,6 +37,7 @@ public record SinkConfig(
         GraceAction graceAction,
         int partitionsAheadMonths,
         java.time.Duration legacyReadersInterval,
+        List<String> ownRoles,
         Set<String> acceptDataLoss,
         StatValidator.Limits limits,
         DatabaseConfig database,
@@ -84,6 +85,7 @@ public record SinkConfig(
                 config.getEnum(SinkSettings.GRACE_PERIOD_ACTION, GraceAction.class),
                 config.getInt(SinkSettings.PARTITIONS_AHEAD_MONTHS),
                 config.getDuration(SinkSettings.LEGACY_READERS_INTERVAL),
+                config.getList(statbridge.sink.lifecycle.LifecycleSettings.OWN_ROLES),
                 Set.copyOf(config.getList(SinkSettings.ACCEPT_DATA_LOSS)),
                 CommonSettings.limits(config),
                 database,
@@ -97,6 +99,7 @@ public record SinkConfig(
         List<Setting> all = new ArrayList<>(CommonSettings.all());
         all.addAll(RegistrySettings.all());
         all.addAll(SinkSettings.all());
+        all.addAll(statbridge.sink.lifecycle.LifecycleSettings.all());
         return all;
     }
 }

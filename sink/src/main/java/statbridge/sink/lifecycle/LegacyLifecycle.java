@@ -58,8 +58,13 @@ public final class LegacyLifecycle {
     private final Clock clock;
 
     public LegacyLifecycle(DataSource dataSource, Clock clock) {
+        this(dataSource, clock, List.of());
+    }
+
+    /** @param ownRoles other roles statbridge runs as ({@link LifecycleSettings#OWN_ROLES}) */
+    public LegacyLifecycle(DataSource dataSource, Clock clock, List<String> ownRoles) {
         this.dataSource = dataSource;
-        this.readers = new LegacyReaders(dataSource);
+        this.readers = new LegacyReaders(dataSource, ownRoles);
         this.clock = clock;
     }
 

@@ -18,8 +18,8 @@ import javax.sql.DataSource;
  * (the table, its archive, the view that replaces it after switch-off, its partitions) or a view
  * built over them into {@code ml_monitoring.legacy_readers}, adding only what is new since the last
  * sample, so the record survives {@code pg_stat_statements_reset()} and server restarts.
- * Statements of the role statbridge itself connects as are not readers: the sink's writes, the
- * parity checks, backfill and import all run as that role.
+ * Statements of the role statbridge itself connects as, and of the other roles it is told it runs
+ * as, are not readers: the sink's writes, the parity checks, backfill and import run as those.
  */
 public final class LegacyReaders {
 
@@ -72,6 +72,7 @@ public final class LegacyReaders {
                 JOIN pg_roles r ON r.oid = s.userid
                 WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
                   AND r.rolname <> current_user
+                  AND NOT (r.rolname = ANY (?))
                   AND s.queryid IS NOT NULL
                   AND s.query ~* ?
                 GROUP BY r.rolname, s.queryid)
@@ -104,9 +105,17 @@ public final class LegacyReaders {
             """;
 
     private final DataSource dataSource;
+    private final List<String> ownRoles;
 
+    /** Readers sampled as the role {@code dataSource} connects as; its statements are statbridge's own. */
     public LegacyReaders(DataSource dataSource) {
+        this(dataSource, List.of());
+    }
+
+    /** @param ownRoles other roles statbridge runs as, whose statements are not readers either */
+    public LegacyReaders(DataSource dataSource, List<String> ownRoles) {
         this.dataSource = dataSource;
+        this.ownRoles = List.copyOf(ownRoles);
     }
 
     /**
@@ -143,7 +152,8 @@ public final class LegacyReaders {
                     }
                 }
                 try (PreparedStatement upsert = connection.prepareStatement(UPSERT.formatted(schema.get()))) {
-                    upsert.setString(1, relationPattern(connection));
+                    upsert.setArray(1, connection.createArrayOf("text", ownRoles.toArray()));
+                    upsert.setString(2, relationPattern(connection));
                     upsert.executeUpdate();
                 }
                 try (PreparedStatement record = connection.prepareStatement(RECORD_SAMPLE)) {

@@ -10,10 +10,13 @@ public final class LifecycleSettings {
             "How long no reader of the legacy shape may have been seen before 'statbridge legacy retire' removes the legacy view "
                     + "(e.g. 14d, 36h); 'dual-write status', 'dual-write off' and 'purge-legacy' report the readers seen within it.");
 
+    public static final Setting OWN_ROLES = Setting.list("legacy.readers.own.roles", null,
+            "Roles statbridge runs as besides the one that samples (e.g. an operator's role for verify, backfill or import), comma-separated: their statements are statbridge's own, not readers of the legacy shape.");
+
     private LifecycleSettings() {
     }
 
     public static List<Setting> all() {
-        return List.of(QUIET_PERIOD);
+        return List.of(QUIET_PERIOD, OWN_ROLES);
     }
 }
