@@ -51,7 +51,8 @@ public record PipelineConfig(
         }
         streams.put("producer.linger.ms", 10);
         streams.put("producer.batch.size", 262_144);
-        streams.put("producer.compression.type", "lz4");
+        streams.put("producer.compression.type", config.getEnum(PipelineSettings.OUTPUT_COMPRESSION,
+                PipelineSettings.OutputCompression.class).name().toLowerCase(java.util.Locale.ROOT));
         // A record that throws, or whose output its topic refuses, is dead-lettered instead of stopping a thread.
         streams.put("errors.dead.letter.queue.topic.name", config.get(CommonSettings.TOPIC_DLQ));
         streams.put("processing.exception.handler", DeadLetterProcessingExceptionHandler.class.getName());

@@ -38,8 +38,16 @@ public final class PipelineSettings {
     private PipelineSettings() {
     }
 
+    /** How the pipeline compresses what it writes; each choice needs a codec in some readers. */
+    public enum OutputCompression { NONE, GZIP, SNAPPY, LZ4, ZSTD }
+
+    public static final Setting OUTPUT_COMPRESSION = Setting.choice("pipeline.output.compression", OutputCompression.LZ4,
+            OutputCompression.class, "Compression of the pipeline's output topics. Java and librdkafka clients (Python, Go, .NET) read "
+                    + "all of them; kafkajs reads NONE and GZIP itself and needs a codec package for LZ4 (kafkajs-lz4), SNAPPY "
+                    + "(kafkajs-snappy) and ZSTD.");
+
     public static List<Setting> all() {
         return List.of(APPLICATION_ID, THREADS, COMMIT_INTERVAL_MS, STATE_DIR, UNMAPPED_POLICY, INFER_DRIFT_PREFIXES,
-                INFER_BUSINESS_NAMES, CREATE_TOPICS, TOPIC_PARTITIONS, TOPIC_REPLICATION_FACTOR);
+                INFER_BUSINESS_NAMES, CREATE_TOPICS, TOPIC_PARTITIONS, TOPIC_REPLICATION_FACTOR, OUTPUT_COMPRESSION);
     }
 }

@@ -22,8 +22,47 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 
-/** {@code statbridge up}'s READY contract: plain clients connect to the endpoints it prints; SIGTERM stops it. */
+/**
+ * {@code statbridge up}'s READY contract: plain clients connect to the endpoints it prints (Confluent's
+ * Python client too, running the README's example); SIGTERM stops it.
+ */
 class UpCommandIT {
+
+    /** Debian's python3 with python3-confluent-kafka and python3-avro, which .ci/run installs when missing. */
+    private static final String PYTHON = "/usr/bin/python3";
+    private static final Path EXAMPLES = Path.of("..", "..", "examples", "python");
+
+    private static String python(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PYTHON));
+        command.addAll(java.util.List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("python finished").isTrue();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as("python %s:%n%s", args[0], out).isZero();
+        return out;
+    }
+
+    private static void aPythonJobPublishesV1AndV2AndReadsTheUpcastBack(String kafka, String registry, String jdbc) throws Exception {
+        assertThat(Files.readString(Path.of("..", "..", "README.md"))).as("the README shows the example that runs here")
+                .contains(Files.readString(EXAMPLES.resolve("publish.py")).strip());
+        python(EXAMPLES.resolve("publish.py").toString(), kafka, registry);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            try (Connection db = DriverManager.getConnection(jdbc);
+                    ResultSet rows = db.createStatement().executeQuery("SELECT metric_name, metric_value, business_metric_value "
+                            + "FROM ml_monitoring.model_stats_daily_legacy WHERE model_name = 'ChurnPredictor' AND stat_date = '2026-11-20' "
+                            + "ORDER BY metric_name")) {
+                java.util.List<String> legacy = new java.util.ArrayList<>();
+                while (rows.next()) {
+                    legacy.add(rows.getString(1) + "|" + rows.getDouble(2) + "|" + rows.getDouble(3));
+                }
+                assertThat(legacy).containsExactly("churn_rate|0.04|1250.0", "conversion_rate|0.12|310.0");
+            }
+        });
+        String upcast = python(EXAMPLES.resolve("read_upcast.py").toString(), kafka, registry, "ChurnPredictor/v3/2026-11-20/ALL");
+        assertThat(upcast).contains("{\"topic\": \"model-stats.v2\", \"model_name\": \"ChurnPredictor\", \"model_version\": \"v3\", "
+                + "\"stat_date\": \"2026-11-20\", \"slice_key\": \"ALL\", \"metric_type\": \"BUSINESS\", \"metric_key\": \"churn_rate\", "
+                + "\"metric_value\": \"0.04\"}", "\"topic\": \"model-business-stats.v2\"", "\"business_metric_value\": \"1250.0\"");
+    }
 
     private static final Pattern READY = Pattern.compile("READY kafka=(\\S+) registry=(\\S+) jdbc=(\\S+)");
 
@@ -57,6 +96,8 @@ class UpCommandIT {
                 assertThat(rows.getInt(1)).isGreaterThanOrEqualTo(30);
             }
             assertThat(Files.readString(home.resolve("endpoints.properties"))).contains("kafka.bootstrap.servers");
+
+            aPythonJobPublishesV1AndV2AndReadsTheUpcastBack(ready.group(1), ready.group(2), ready.group(3));
 
             up.destroy();
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
