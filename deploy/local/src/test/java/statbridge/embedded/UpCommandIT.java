@@ -32,32 +32,71 @@ class UpCommandIT {
     private static final String PYTHON = "/usr/bin/python3";
     private static final Path EXAMPLES = Path.of("..", "..", "examples", "python");
 
+    private static final Path NODE_EXAMPLES = Path.of("..", "..", "examples", "node");
+
     private static String python(String... args) throws Exception {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PYTHON));
         command.addAll(java.util.List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("python finished").isTrue();
+        return run(new ProcessBuilder(command));
+    }
+
+    private static String node(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("node"));
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(NODE_EXAMPLES.toFile());
+        builder.environment().put("KAFKAJS_NO_PARTITIONER_WARNING", "1");
+        return run(builder);
+    }
+
+    /** Runs a client process to its end; returns its standard output, failing with its errors. */
+    private static String run(ProcessBuilder builder) throws Exception {
+        Path errors = Files.createTempFile("client", ".err");
+        Process process = builder.redirectError(errors.toFile()).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as("python %s:%n%s", args[0], out).isZero();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("%s finished", builder.command()).isTrue();
+        assertThat(process.exitValue()).as("%s:%n%s%s", builder.command(), out, Files.readString(errors)).isZero();
         return out;
+    }
+
+    private static java.util.List<String> legacyRows(String jdbc, String model, String days) throws Exception {
+        java.util.List<String> legacy = new java.util.ArrayList<>();
+        try (Connection db = DriverManager.getConnection(jdbc);
+                ResultSet rows = db.createStatement().executeQuery("SELECT stat_date, metric_name, metric_value, business_metric_value "
+                        + "FROM ml_monitoring.model_stats_daily_legacy WHERE model_name = '" + model + "' AND stat_date IN (" + days + ") "
+                        + "ORDER BY stat_date, metric_name")) {
+            while (rows.next()) {
+                legacy.add(rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getDouble(3) + "|" + rows.getString(4));
+            }
+        }
+        return legacy;
+    }
+
+    private static void nodeJobsPublishWithKafkajsAndWithConfluentsSerdeAndReadTheUpcastBack(String kafka, String registry, String jdbc)
+            throws Exception {
+        assertThat(NODE_EXAMPLES.resolve("node_modules/kafkajs-lz4")).as("installed by the build (npm ci in examples/node)").isDirectory();
+        assertThat(Files.readString(Path.of("..", "..", "README.md"))).as("the README shows the example that runs here")
+                .contains(Files.readString(NODE_EXAMPLES.resolve("publish.mjs")).strip());
+        node("publish.mjs", kafka, registry);
+        node("publish-confluent.mjs", kafka, registry);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(legacyRows(jdbc, "IntentClassifier", "'2026-11-21', '2026-11-22'")).containsExactly(
+                        "2026-11-21|accuracy|0.91|null", "2026-11-21|conversion_rate|0.2|75.5", "2026-11-22|accuracy|0.93|null"));
+        String upcast = node("read_upcast.mjs", kafka, registry, "IntentClassifier/v4/2026-11-21/ALL");
+        assertThat(upcast).contains("{\"topic\":\"model-stats.v2\",\"model_name\":\"IntentClassifier\",\"model_version\":\"v4\","
+                + "\"stat_date\":20778,\"slice_key\":\"ALL\",\"metric_type\":\"ONLINE\",\"metric_key\":\"accuracy\",\"metric_value\":0.91}");
+        String id = node("register.mjs", registry, "model-stats.v1-value", "../../schemas/src/main/avro/ModelStatV1.avsc");
+        String latest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry
+                + "/subjects/model-stats.v1-value/versions/latest")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(latest).as("the contract's v1 schema, registered from Node under the subject's level").contains("\"id\":" + id + ",");
     }
 
     private static void aPythonJobPublishesV1AndV2AndReadsTheUpcastBack(String kafka, String registry, String jdbc) throws Exception {
         assertThat(Files.readString(Path.of("..", "..", "README.md"))).as("the README shows the example that runs here")
                 .contains(Files.readString(EXAMPLES.resolve("publish.py")).strip());
         python(EXAMPLES.resolve("publish.py").toString(), kafka, registry);
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            try (Connection db = DriverManager.getConnection(jdbc);
-                    ResultSet rows = db.createStatement().executeQuery("SELECT metric_name, metric_value, business_metric_value "
-                            + "FROM ml_monitoring.model_stats_daily_legacy WHERE model_name = 'ChurnPredictor' AND stat_date = '2026-11-20' "
-                            + "ORDER BY metric_name")) {
-                java.util.List<String> legacy = new java.util.ArrayList<>();
-                while (rows.next()) {
-                    legacy.add(rows.getString(1) + "|" + rows.getDouble(2) + "|" + rows.getDouble(3));
-                }
-                assertThat(legacy).containsExactly("churn_rate|0.04|1250.0", "conversion_rate|0.12|310.0");
-            }
-        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(legacyRows(jdbc, "ChurnPredictor", "'2026-11-20'")).containsExactly(
+                        "2026-11-20|churn_rate|0.04|1250", "2026-11-20|conversion_rate|0.12|310"));
         String upcast = python(EXAMPLES.resolve("read_upcast.py").toString(), kafka, registry, "ChurnPredictor/v3/2026-11-20/ALL");
         assertThat(upcast).contains("{\"topic\": \"model-stats.v2\", \"model_name\": \"ChurnPredictor\", \"model_version\": \"v3\", "
                 + "\"stat_date\": \"2026-11-20\", \"slice_key\": \"ALL\", \"metric_type\": \"BUSINESS\", \"metric_key\": \"churn_rate\", "
@@ -98,6 +137,7 @@ class UpCommandIT {
             assertThat(Files.readString(home.resolve("endpoints.properties"))).contains("kafka.bootstrap.servers");
 
             aPythonJobPublishesV1AndV2AndReadsTheUpcastBack(ready.group(1), ready.group(2), ready.group(3));
+            nodeJobsPublishWithKafkajsAndWithConfluentsSerdeAndReadTheUpcastBack(ready.group(1), ready.group(2), ready.group(3));
 
             up.destroy();
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
