@@ -54,6 +54,11 @@ public final class Statbridge implements Runnable {
     }
 
     public static void main(String[] args) {
+        String format = System.getenv("STATBRIDGE_LOG_FORMAT");
+        if (format != null && !format.equals("text") && !format.equals("json")) {
+            System.err.println("statbridge: STATBRIDGE_LOG_FORMAT must be text or json, not '" + format + "'");
+            System.exit(ExitCodes.BAD_INPUT);
+        }
         Thread.setDefaultUncaughtExceptionHandler(Statbridge::threadDied);
         System.exit(commandLine().execute(args));
     }

@@ -74,7 +74,9 @@ final class RecordDecoder {
         } catch (RegistryException | KafkaException e) {
             throw e;
         } catch (RuntimeException e) {
-            LOG.error("dead-lettering {}-{}@{}: decoding it failed unexpectedly", record.topic(), record.partition(), record.offset(), e);
+            LOG.atError().setCause(e).addKeyValue("topic", record.topic()).addKeyValue("partition", record.partition())
+                    .addKeyValue("offset", record.offset())
+                    .log("dead-lettering {}-{}@{}: decoding it failed unexpectedly", record.topic(), record.partition(), record.offset());
             return refuse(record, Reasons.PROCESSING_ERROR, e.toString());
         }
     }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.MetricCatalog;
 import statbridge.cli.ConnectionOptions;
+import statbridge.logging.LogFiles;
 import statbridge.cli.ExitCodes;
 import statbridge.config.CommonSettings;
 import statbridge.deadletter.DeadLetter;
@@ -56,6 +57,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Keep the demo's data here (default: a temporary directory, removed at the end).")
     Path dataDir;
 
+    @Option(names = "--verbose", description = "Show the components' logs here instead of only in the log file the demo names.")
+    boolean verbose;
+
     @Spec
     CommandSpec spec;
 
@@ -75,8 +79,14 @@ final class DemoCommand implements Callable<Integer> {
         long started = System.nanoTime();
         Path data = dataDir != null ? dataDir : Files.createTempDirectory("statbridge-demo-");
         out.println("statbridge demo: starting the embedded stack in " + data + " ...");
+        // the log outlives a temporary data directory, which the demo removes at the end
+        Path log = dataDir != null ? data.resolve("statbridge.log") : data.resolveSibling(data.getFileName() + ".log");
+        AutoCloseable logs = verbose ? () -> { } : LogFiles.divertTo(log);
+        if (!verbose) {
+            out.println("logs: " + log + " (--verbose shows them here)");
+        }
         out.flush();
-        try (EmbeddedStack stack = EmbeddedStack.start(data, 9092, 8081, 5432, false, connection.resolveWithoutLocalEndpoints(),
+        try (logs; EmbeddedStack stack = EmbeddedStack.start(data, 9092, 8081, 5432, false, connection.resolveWithoutLocalEndpoints(),
                 new SimpleMeterRegistry(), spec.commandLine().getErr())) {
             EmbeddedStack.Endpoints endpoints = stack.endpoints();
             out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
@@ -210,6 +220,23 @@ final class DemoCommand implements Callable<Integer> {
                   ON b.model_name = s.model_name AND b.model_version = s.model_version AND b.stat_date = s.stat_date
                  AND b.slice_key = s.slice_key AND b.metric_type = s.metric_type AND b.metric_key = s.metric_key
                 WHERE s.model_name = 'IntentClassifier' AND s.slice_key = 'ALL' AND s.stat_date >= current_date - 2 ORDER BY 1, 2, 3
+                """);
+        out.println();
+        out.println("ChurnPredictor v3's churn rate with its KPI, the other broken dashboard — legacy shape, slice ALL, last 3 days:");
+        table(database, out, """
+                SELECT stat_date, metric_name, metric_value, business_metric_value FROM ml_monitoring.model_stats_daily_legacy
+                WHERE model_name = 'ChurnPredictor' AND model_version = 'v3' AND metric_name = 'churn_rate' AND slice_key = 'ALL'
+                  AND stat_date >= current_date - 3 ORDER BY 1
+                """);
+        out.println();
+        out.println("... and the same facts in the new shape, the KPI from model_business_stats_daily:");
+        table(database, out, """
+                SELECT s.stat_date, s.metric_type, s.metric_key, s.metric_value, b.business_metric_value
+                FROM ml_monitoring.model_stats_daily s LEFT JOIN ml_monitoring.model_business_stats_daily b
+                  ON b.model_name = s.model_name AND b.model_version = s.model_version AND b.stat_date = s.stat_date
+                 AND b.slice_key = s.slice_key AND b.metric_type = s.metric_type AND b.metric_key = s.metric_key
+                WHERE s.model_name = 'ChurnPredictor' AND s.model_version = 'v3' AND s.metric_type = 'BUSINESS'
+                  AND s.metric_key = 'churn_rate' AND s.slice_key = 'ALL' AND s.stat_date >= current_date - 3 ORDER BY 1
                 """);
     }
 

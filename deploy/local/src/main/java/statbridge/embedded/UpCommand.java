@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 import statbridge.cli.ConnectionOptions;
 import statbridge.cli.ExitCodes;
 import statbridge.embedded.EmbeddedStack;
+import statbridge.logging.LogFiles;
 import statbridge.operations.OperationsServer;
 
 /** {@code statbridge up}: the whole stack embedded on this machine, until interrupted. */
@@ -51,6 +52,10 @@ final class UpCommand implements Callable<Integer> {
             + "serves reads only: a producer can no longer register a schema of its own (auto.register.schemas).")
     boolean registryReadOnly;
 
+    @Option(names = "--verbose", description = "Show the components' logs (Kafka, PostgreSQL migrations, Kafka Streams) here "
+            + "instead of only in DATA-DIR/statbridge.log.")
+    boolean verbose;
+
     @Spec
     CommandSpec spec;
 
@@ -58,6 +63,13 @@ final class UpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".statbridge", "data");
+        if (!verbose) {
+            Path log = data.resolve("statbridge.log");
+            java.nio.file.Files.createDirectories(data);
+            LogFiles.divertTo(log);
+            spec.commandLine().getErr().println("logs: " + log + " (--verbose shows them here)");
+            spec.commandLine().getErr().flush();
+        }
         PrometheusMeterRegistry registry = OperationsServer.newRegistry();
         CountDownLatch stopped = new CountDownLatch(1);
         EmbeddedStack stack = EmbeddedStack.start(data, kafkaPort, registryPort, pgPort, infraOnly,

@@ -18,6 +18,11 @@ class DemoCommandIT {
 
         assertThat(cli.out()).contains("READY kafka=", "published 2,536 events", "model_stats_daily_legacy, IntentClassifier v4",
                 "kpi_deflection_rate", "BUSINESS     deflection_rate", "Parity between the two shapes: EQUAL — legacy 1,800 rows",
-                "Dead letters (model-stats.dlq): 2", "Try next:");
+                "Dead letters (model-stats.dlq): 2", "Try next:", "ChurnPredictor v3's churn rate with its KPI",
+                "and the same facts in the new shape");
+        java.util.regex.Matcher log = java.util.regex.Pattern.compile("logs: (\\S+) \\(--verbose shows them here\\)").matcher(cli.out());
+        assertThat(log.find()).as(cli.out()).isTrue();
+        assertThat(java.nio.file.Path.of(log.group(1))).as("the components' logs, kept after the demo").content()
+                .contains("statbridge.sink.SinkApp - starting the sink");
     }
 }

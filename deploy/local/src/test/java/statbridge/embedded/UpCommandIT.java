@@ -139,6 +139,11 @@ class UpCommandIT {
             aPythonJobPublishesV1AndV2AndReadsTheUpcastBack(ready.group(1), ready.group(2), ready.group(3));
             nodeJobsPublishWithKafkajsAndWithConfluentsSerdeAndReadTheUpcastBack(ready.group(1), ready.group(2), ready.group(3));
 
+            assertThat(Files.readString(Path.of("target", "up-command.log"))).as("the terminal: statbridge's progress, not the components' logs")
+                    .contains("logs: " + data.resolve("statbridge.log") + " (--verbose shows them here)", "starting Kafka")
+                    .doesNotContain("QuorumController", "starting the sink: group");
+            assertThat(data.resolve("statbridge.log")).content().contains("QuorumController", "starting the sink: group");
+
             up.destroy();
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).as("stopped after SIGTERM").isTrue();
             assertThat(home.resolve("endpoints.properties")).as("removed on a clean stop").doesNotExist();

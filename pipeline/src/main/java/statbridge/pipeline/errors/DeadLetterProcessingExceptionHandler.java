@@ -36,8 +36,10 @@ public final class DeadLetterProcessingExceptionHandler implements ProcessingExc
         if (aboutTheInfrastructure(exception)) {
             return Response.fail();
         }
-        LOG.error("dead-lettering the record at {}-{}@{} (node {}, task {}): processing it failed unexpectedly",
-                context.topic(), context.partition(), context.offset(), context.processorNodeId(), context.taskId(), exception);
+        LOG.atError().setCause(exception).addKeyValue("topic", context.topic()).addKeyValue("partition", context.partition())
+                .addKeyValue("offset", context.offset())
+                .log("dead-lettering the record at {}-{}@{} (node {}, task {}): processing it failed unexpectedly",
+                        context.topic(), context.partition(), context.offset(), context.processorNodeId(), context.taskId());
         ProducerRecord<byte[], byte[]> deadLetter = new ProducerRecord<>(dlqTopic, null, context.timestamp(),
                 context.sourceRawKey(), context.sourceRawValue(), DeadLetter.headers(context.headers(), "pipeline",
                         Reasons.PROCESSING_ERROR, exception.toString(), context.topic(), context.partition(), context.offset()));

@@ -43,7 +43,9 @@ public final class DeadLetterProductionExceptionHandler implements ProductionExc
         String message = (deadLetter ? DeadLetter.header(record.headers(), DeadLetter.MESSAGE) + "; " : "the record for "
                 + record.topic() + " ") + "(" + size + " bytes) is larger than " + record.topic() + " accepts ("
                 + exception.getMessage() + "): its payload was dropped; read it from the source coordinates while they are kept";
-        LOG.warn("dead-lettering {}-{}@{} without its payload: {}", context.topic(), context.partition(), context.offset(), message);
+        LOG.atWarn().addKeyValue("topic", context.topic()).addKeyValue("partition", context.partition())
+                .addKeyValue("offset", context.offset())
+                .log("dead-lettering {}-{}@{} without its payload: {}", context.topic(), context.partition(), context.offset(), message);
         return Response.resume(List.of(DeadLetter.withoutPayload(dlqTopic, record.key(), record.value(), record.timestamp(),
                 "pipeline", reason, message, context.topic(), context.partition(), context.offset())));
     }
