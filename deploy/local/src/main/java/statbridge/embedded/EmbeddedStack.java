@@ -90,6 +90,7 @@ public final class EmbeddedStack implements AutoCloseable {
      */
     public static EmbeddedStack start(Path dataDir, int kafkaPort, int registryPort, int postgresPort, boolean infraOnly,
             Configuration base, MeterRegistry metrics, PrintWriter log) throws Exception {
+        EmbeddedPlatform.requireSupported();
         EmbeddedStack stack = new EmbeddedStack();
         try {
             stack.startAll(dataDir.toAbsolutePath(), kafkaPort, registryPort, postgresPort, infraOnly, base, metrics, log);
