@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import statbridge.catalog.CatalogConflictException;
 import statbridge.catalog.CatalogEntry;
+import statbridge.contract.CsvLine;
 import statbridge.catalog.CatalogFile;
 import statbridge.catalog.CatalogTopic;
 import statbridge.config.CommonSettings;
@@ -76,8 +77,8 @@ final class CatalogCommand implements Runnable {
                     .filter(e -> type == null || e.metricType() == type)
                     .sorted(Comparator.comparing(CatalogEntry::metricName)).toList();
             if (csv) {
-                out.println("metric_name,metric_type,metric_key");
-                entries.forEach(e -> out.println(e.metricName() + "," + e.metricType() + "," + e.metricKey()));
+                out.println(CsvLine.render("metric_name", "metric_type", "metric_key"));
+                entries.forEach(e -> out.println(CsvLine.render(e.metricName(), e.metricType().name(), e.metricKey())));
             } else {
                 int width = Math.max(11, entries.stream().mapToInt(e -> e.metricName().length()).max().orElse(0));
                 int keyWidth = Math.max(10, entries.stream().mapToInt(e -> e.metricKey().length()).max().orElse(0));
