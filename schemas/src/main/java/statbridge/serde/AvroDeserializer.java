@@ -35,6 +35,10 @@ import statbridge.serde.AvroWireFormatException.Problem;
  */
 public class AvroDeserializer<T> implements Deserializer<T> {
 
+    static {
+        TrustedClasses.ensure();
+    }
+
     private static final int MAX_UNREADABLE_IDS = 1_000;
 
     private SchemaRegistryClient registry;

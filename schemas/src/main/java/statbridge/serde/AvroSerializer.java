@@ -32,6 +32,10 @@ import statbridge.registry.SchemaRegistryClients;
  */
 public class AvroSerializer<T> implements Serializer<T> {
 
+    static {
+        TrustedClasses.ensure();
+    }
+
     private record SubjectSchema(String subject, Schema schema) {
     }
 
