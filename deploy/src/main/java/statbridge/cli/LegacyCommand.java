@@ -295,7 +295,13 @@ final class LegacyCommand implements Runnable {
                     out.println("the legacy view is already retired ('statbridge dual-write on' brings the legacy table back)");
                     return ExitCodes.OK;
                 }
-                if (retirement.outcome() == null) {
+                if (retirement.outcome() == DualWriteSwitch.Retired.VIEWS_DEPEND_ON_IT && force) {
+                    err.println("statbridge legacy retire: even with --force, the legacy view is not dropped while views of yours "
+                            + "read it:");
+                    retirement.verdict().views().forEach(view -> err.println("  - " + view));
+                    return ExitCodes.PROBLEM;
+                }
+                if (retirement.outcome() == null || retirement.outcome() == DualWriteSwitch.Retired.VIEWS_DEPEND_ON_IT) {
                     err.println("statbridge legacy retire: refusing to remove the legacy view:");
                     retirement.verdict().reasons().forEach(r -> err.println("  - " + r));
                     for (LegacyReaders.Reader reader : retirement.verdict().readers()) {

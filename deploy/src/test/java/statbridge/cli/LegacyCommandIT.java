@@ -238,6 +238,12 @@ class LegacyCommandIT {
 
         // Fifteen days on, with no reader since: retire passes.
         LegacyLifecycle later = new LegacyLifecycle(db.database.dataSource(), Clock.offset(Clock.systemUTC(), Duration.ofDays(15)));
+        assertThat(later.verdict(LegacyLifecycle.DEFAULT_QUIET_PERIOD).reasons()).containsExactly("view(s) of yours read "
+                + "model_stats_daily_legacy: analytics.churn_kpi (point them at the new tables, or drop them, first; retire never drops them)");
+        LegacyLifecycle.Retirement held = later.retire(LegacyLifecycle.DEFAULT_QUIET_PERIOD, false, null, "test");
+        assertThat(held.outcome()).as("a view of the users' own reads it").isEqualTo(DualWriteSwitch.Retired.VIEWS_DEPEND_ON_IT);
+        assertThat(held.verdict().views()).containsExactly("analytics.churn_kpi");
+        db.execute("DROP VIEW analytics.churn_kpi");
         assertThat(later.verdict(LegacyLifecycle.DEFAULT_QUIET_PERIOD).passes()).isTrue();
         LegacyLifecycle.Retirement retirement = later.retire(LegacyLifecycle.DEFAULT_QUIET_PERIOD, false, null, "test");
         assertThat(retirement.outcome()).isEqualTo(DualWriteSwitch.Retired.RETIRED);
@@ -257,6 +263,23 @@ class LegacyCommandIT {
     }
 
     @Test
+    void aViewOfTheUsersOverTheLegacyTableFollowsTheLegacyNameThroughBothSwitches() throws Exception {
+        String kpi = "SELECT count(*) FROM analytics.churn_kpi";
+        assertThat(db.rows(kpi)).containsExactly("10");
+        assertThat(cli.run("dual-write", "off", "--jdbc", db.jdbcUrl)).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("1 view(s) of yours over model_stats_daily_legacy now read the view: analytics.churn_kpi");
+        write(List.of(fact(Fact.Kind.STAT, LocalDate.of(2025, 4, 21), MetricType.BUSINESS, "churn_rate", 0.05)));
+        assertThat(db.rows(kpi)).as("it reads the view over the new tables, not the archived table").containsExactly("11");
+
+        assertThat(cli.run("dual-write", "on", "--jdbc", db.jdbcUrl)).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("now read the table: analytics.churn_kpi");
+        assertThat(db.rows(kpi)).containsExactly("11");
+        assertThat(db.rows("SELECT DISTINCT d.refobjid::regclass::text FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid "
+                + "WHERE r.ev_class = 'analytics.churn_kpi'::regclass AND d.refobjid <> r.ev_class"))
+                .containsExactly("ml_monitoring.model_stats_daily_legacy");
+    }
+
+    @Test
     void forcedRetirementNeedsAReasonAndIsRecorded() throws Exception {
         runAs(dashA, DASHBOARD_QUERY);
         assertThat(cli.run("dual-write", "off", "--jdbc", db.jdbcUrl)).as(cli.err()).isZero();
@@ -264,6 +287,11 @@ class LegacyCommandIT {
         assertThat(cli.err()).contains("--force needs --reason");
         assertThat(db.rows("SELECT to_regclass('ml_monitoring.model_stats_daily_legacy') IS NOT NULL")).containsExactly("t");
 
+        assertThat(cli.run("legacy", "retire", "--jdbc", db.jdbcUrl, "--force", "--reason", "the dashboards moved in JIRA-12"))
+                .isEqualTo(ExitCodes.PROBLEM);
+        assertThat(cli.err()).contains("even with --force, the legacy view is not dropped while views of yours read it:",
+                "  - analytics.churn_kpi");
+        db.execute("DROP VIEW analytics.churn_kpi");
         assertThat(cli.run("legacy", "retire", "--jdbc", db.jdbcUrl, "--force", "--reason", "the dashboards moved in JIRA-12"))
                 .as(cli.err()).isZero();
         assertThat(cli.out()).contains("retired the legacy view", "FORCED: the dashboards moved in JIRA-12");

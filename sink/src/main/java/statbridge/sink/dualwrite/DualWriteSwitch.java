@@ -103,11 +103,13 @@ public final class DualWriteSwitch {
                 try (Statement ddl = connection.createStatement()) {
                     ddl.execute(LEGACY_TO_VIEW);
                 }
+                List<String> repointed = UserViews.repoint(connection, "model_stats_daily_legacy_archive", "model_stats_daily_legacy");
                 DualWriteState.recordSwitch(connection, false, state, by, reasonWithParity(reason, parity, force), force && !parity.ok(), writeSeq);
                 DualWriteState.appendHistory(connection, null);
                 connection.commit();
                 LOG.info("dual-write switched OFF by {} (parity {})", by, parity);
-                return new SwitchResult(true, false, "dual-write is off: " + LEGACY_VIEW_NOTE, 0, parity);
+                return new SwitchResult(true, false, "dual-write is off: " + LEGACY_VIEW_NOTE + repointedNote(repointed, "view"), 0,
+                        parity);
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -125,6 +127,7 @@ public final class DualWriteSwitch {
                     connection.rollback();
                     return new SwitchResult(false, true, "dual-write is already on", 0, null);
                 }
+                List<String> repointed = UserViews.repoint(connection, "model_stats_daily_legacy", "model_stats_daily_legacy_archive");
                 try (Statement ddl = connection.createStatement()) {
                     ddl.execute(VIEW_TO_LEGACY);
                 }
@@ -135,7 +138,7 @@ public final class DualWriteSwitch {
                 connection.commit();
                 LOG.info("dual-write switched ON by {}; {} legacy rows rebuilt", by, rebuilt);
                 return new SwitchResult(true, true, "dual-write is on: " + rebuilt
-                        + " legacy row(s) written while it was off were rebuilt", rebuilt, null);
+                        + " legacy row(s) written while it was off were rebuilt" + repointedNote(repointed, "table"), rebuilt, null);
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -143,8 +146,13 @@ public final class DualWriteSwitch {
         }
     }
 
+    private static String repointedNote(List<String> views, String what) {
+        return views.isEmpty() ? "" : "; " + views.size() + " view(s) of yours over model_stats_daily_legacy now read the " + what
+                + ": " + String.join(", ", views);
+    }
+
     /** What {@link #retireView} did. */
-    public enum Retired { RETIRED, ALREADY_RETIRED, DUAL_WRITE_ON }
+    public enum Retired { RETIRED, ALREADY_RETIRED, DUAL_WRITE_ON, VIEWS_DEPEND_ON_IT }
 
     /**
      * Removes the view that answers for the legacy table while dual-write is off, and records it in
@@ -164,6 +172,10 @@ public final class DualWriteSwitch {
                     connection.rollback();
                     return Retired.ALREADY_RETIRED;
                 }
+                if (!UserViews.over(connection, "ml_monitoring.model_stats_daily_legacy").isEmpty()) {
+                    connection.rollback();
+                    return Retired.VIEWS_DEPEND_ON_IT;
+                }
                 try (Statement ddl = connection.createStatement()) {
                     ddl.execute("DROP VIEW ml_monitoring.model_stats_daily_legacy");
                 }
@@ -177,6 +189,11 @@ public final class DualWriteSwitch {
                 throw e;
             }
         }
+    }
+
+    /** The views of the users' own that read the legacy name directly (they hold off its retirement). */
+    public static List<String> viewsOverLegacy(Connection connection) throws SQLException {
+        return UserViews.over(connection, "ml_monitoring.model_stats_daily_legacy");
     }
 
     /** Whether the name {@code model_stats_daily_legacy} answers at all (a table, or the view while off). */

@@ -49,8 +49,10 @@ public final class LegacyLifecycle {
      * Whether retiring would pass now, and if not why.
      *
      * @param readers the readers seen within the quiet period
+     * @param views the users' own views that read the legacy view (it is never dropped under them)
      */
-    public record Verdict(boolean passes, List<String> reasons, List<LegacyReaders.Reader> readers, boolean on, boolean retired) {
+    public record Verdict(boolean passes, List<String> reasons, List<LegacyReaders.Reader> readers, boolean on, boolean retired,
+            List<String> views) {
     }
 
     private final DataSource dataSource;
@@ -97,6 +99,7 @@ public final class LegacyLifecycle {
         try (Connection connection = dataSource.getConnection()) {
             boolean on = DualWriteState.isOn(connection);
             boolean exists = DualWriteSwitch.legacyViewExists(connection);
+            List<String> views = !on && exists ? DualWriteSwitch.viewsOverLegacy(connection) : List.of();
             LegacyReaders.Sampling sampling = LegacyReaders.sampling(connection);
             List<LegacyReaders.Reader> recent = LegacyReaders.seenSince(connection, quietSince);
             connection.rollback();
@@ -110,12 +113,16 @@ public final class LegacyLifecycle {
                 reasons.add("readers have been recorded only since " + sampling.since() + ", less than the quiet period of "
                         + Durations.format(quietPeriod));
             }
+            if (!views.isEmpty()) {
+                reasons.add("view(s) of yours read model_stats_daily_legacy: " + String.join(", ", views)
+                        + " (point them at the new tables, or drop them, first; retire never drops them)");
+            }
             if (!recent.isEmpty()) {
                 reasons.add(new TreeSet<>(recent.stream().map(LegacyReaders.Reader::role).toList()).size() + " role(s) read the legacy "
                         + "shape within the quiet period of " + Durations.format(quietPeriod) + ": "
                         + String.join(", ", new TreeSet<>(recent.stream().map(LegacyReaders.Reader::role).toList())));
             }
-            return new Verdict(reasons.isEmpty() && exists, reasons, recent, on, !on && !exists);
+            return new Verdict(reasons.isEmpty() && exists, reasons, recent, on, !on && !exists, views);
         }
     }
 
@@ -140,6 +147,9 @@ public final class LegacyLifecycle {
         }
         if (verdict.retired()) {
             return new Retirement(DualWriteSwitch.Retired.ALREADY_RETIRED, verdict, false);
+        }
+        if (!verdict.views().isEmpty()) {
+            return new Retirement(DualWriteSwitch.Retired.VIEWS_DEPEND_ON_IT, verdict, false);
         }
         if (!verdict.passes() && !force) {
             return new Retirement(null, verdict, false);
