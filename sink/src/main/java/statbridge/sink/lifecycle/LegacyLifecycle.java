@@ -118,9 +118,9 @@ public final class LegacyLifecycle {
                         + " (point them at the new tables, or drop them, first; retire never drops them)");
             }
             if (!recent.isEmpty()) {
-                reasons.add(new TreeSet<>(recent.stream().map(LegacyReaders.Reader::role).toList()).size() + " role(s) read the legacy "
-                        + "shape within the quiet period of " + Durations.format(quietPeriod) + ": "
-                        + String.join(", ", new TreeSet<>(recent.stream().map(LegacyReaders.Reader::role).toList())));
+                TreeSet<String> roles = new TreeSet<>(recent.stream().map(LegacyReaders.Reader::role).toList());
+                reasons.add(roles.size() + " role(s) read the legacy shape within the quiet period of " + Durations.format(quietPeriod)
+                        + ": " + String.join(", ", roles));
             }
             return new Verdict(reasons.isEmpty() && exists, reasons, recent, on, !on && !exists, views);
         }
