@@ -20,6 +20,7 @@ public final class ConfigReference {
         all.addAll(PipelineSettings.all());
         all.addAll(statbridge.sink.SinkSettings.all());
         all.addAll(statbridge.sink.lifecycle.LifecycleSettings.all());
+        all.addAll(statbridge.sink.series.SeriesSettings.all());
         all.addAll(statbridge.operations.OperationsSettings.all());
         return all;
     }

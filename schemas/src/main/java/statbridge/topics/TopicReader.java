@@ -50,6 +50,18 @@ public final class TopicReader {
      */
     public static long readAll(Map<String, Object> clientConfig, String topic, Duration timeout,
             Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        return readSince(clientConfig, topic, null, timeout, sink);
+    }
+
+    /**
+     * Hands every record with a timestamp at or after {@code since} (every record when null) to
+     * {@code sink}, partition by partition in offset order, seeking by time, so that the older part
+     * of a long topic is not read.
+     *
+     * @return how many records were read
+     */
+    public static long readSince(Map<String, Object> clientConfig, String topic, java.time.Instant since, Duration timeout,
+            Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         long count = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(readerConfig(clientConfig))) {
             List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
@@ -64,8 +76,15 @@ public final class TopicReader {
             }
             List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(assigned);
-            consumer.seekToBeginning(assigned);
             Map<TopicPartition, Long> end = consumer.endOffsets(assigned, timeout);
+            if (since == null) {
+                consumer.seekToBeginning(assigned);
+            } else {
+                Map<TopicPartition, Long> at = new HashMap<>();
+                assigned.forEach(p -> at.put(p, since.toEpochMilli()));
+                consumer.offsetsForTimes(at, timeout).forEach((partition, found) ->
+                        consumer.seek(partition, found == null ? end.get(partition) : found.offset()));
+            }
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!reachedEnd(consumer, end)) {
                 if (System.nanoTime() > deadline) {

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import statbridge.contract.Lineage;
 import statbridge.contract.StatRecordReader;
 import statbridge.contract.StatValidator;
 import statbridge.deadletter.Reasons;
@@ -66,11 +67,11 @@ final class RecordDecoder {
             if (record.topic().equals(statTopic)) {
                 return decodeAs(record, statReader, validator::validate, v -> new Fact(Fact.Kind.STAT, v.getModelName(),
                         v.getModelVersion(), v.getStatDate(), v.getSliceKey(), v.getMetricType(), v.getMetricKey(), v.getMetricValue(),
-                        record.timestamp(), record.topic(), record.partition(), record.offset()));
+                        record.timestamp(), record.topic(), record.partition(), record.offset(), path(record)));
             }
             return decodeAs(record, businessReader, validator::validate, v -> new Fact(Fact.Kind.BUSINESS, v.getModelName(),
                     v.getModelVersion(), v.getStatDate(), v.getSliceKey(), v.getMetricType(), v.getMetricKey(),
-                    v.getBusinessMetricValue(), record.timestamp(), record.topic(), record.partition(), record.offset()));
+                    v.getBusinessMetricValue(), record.timestamp(), record.topic(), record.partition(), record.offset(), path(record)));
         } catch (RegistryException | KafkaException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -79,6 +80,10 @@ final class RecordDecoder {
                     .log("dead-lettering {}-{}@{}: decoding it failed unexpectedly", record.topic(), record.partition(), record.offset());
             return refuse(record, Reasons.PROCESSING_ERROR, e.toString());
         }
+    }
+
+    private static String path(ConsumerRecord<byte[], byte[]> record) {
+        return Lineage.upcast(record.headers()) ? Fact.V1 : Fact.V2;
     }
 
     private static <T extends SpecificRecord> Decoded decodeAs(ConsumerRecord<byte[], byte[]> record, StatRecordReader<T> reader,

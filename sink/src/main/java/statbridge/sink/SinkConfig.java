@@ -38,6 +38,9 @@ public record SinkConfig(
         int partitionsAheadMonths,
         java.time.Duration legacyReadersInterval,
         List<String> ownRoles,
+        boolean metricSeries,
+        java.time.Duration seriesSilentInterval,
+        statbridge.sink.series.SilentSeries.Rule silentRule,
         Set<String> acceptDataLoss,
         StatValidator.Limits limits,
         DatabaseConfig database,
@@ -86,6 +89,9 @@ public record SinkConfig(
                 config.getInt(SinkSettings.PARTITIONS_AHEAD_MONTHS),
                 config.getDuration(SinkSettings.LEGACY_READERS_INTERVAL),
                 config.getList(statbridge.sink.lifecycle.LifecycleSettings.OWN_ROLES),
+                config.getBoolean(SinkSettings.METRIC_SERIES),
+                config.getDuration(SinkSettings.SERIES_SILENT_INTERVAL),
+                statbridge.sink.series.SeriesSettings.rule(config),
                 Set.copyOf(config.getList(SinkSettings.ACCEPT_DATA_LOSS)),
                 CommonSettings.limits(config),
                 database,
@@ -100,6 +106,7 @@ public record SinkConfig(
         all.addAll(RegistrySettings.all());
         all.addAll(SinkSettings.all());
         all.addAll(statbridge.sink.lifecycle.LifecycleSettings.all());
+        all.addAll(statbridge.sink.series.SeriesSettings.all());
         return all;
     }
 }

@@ -84,6 +84,7 @@ final class SinkLoop implements Runnable {
         this.assigned = assigned;
         this.partitions = new Partitions(database.dataSource());
         this.writer = new BatchWriter(config.groupId());
+        writer.maintainSeries(config.metricSeries());
         this.lanes = new LaneWriter(database.dataSource(), writer, config.writeLanes());
         this.statistics = new StatisticsKeeper(database.dataSource());
         this.seekBackoff = new Backoff(config.retryMaxBackoffMs());

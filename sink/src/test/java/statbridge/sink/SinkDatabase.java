@@ -73,6 +73,18 @@ public final class SinkDatabase implements AutoCloseable {
         return rows;
     }
 
+    /** {@code metric_series} as the sink and the rebuild keep it, in {@link #seriesAggregate()}'s columns. */
+    public List<String> series() throws SQLException {
+        return rows("SELECT model_name, model_version, metric_type, metric_key, rows, first_date, last_date, min_value, max_value, slices "
+                + "FROM ml_monitoring.metric_series");
+    }
+
+    /** What {@code metric_series} must equal: the literal aggregate of the stat rows. */
+    public List<String> seriesAggregate() throws SQLException {
+        return rows("SELECT model_name, model_version, metric_type, metric_key, count(*), min(stat_date), max(stat_date), "
+                + "min(metric_value), max(metric_value), count(DISTINCT slice_key) FROM ml_monitoring.model_stats_daily GROUP BY 1, 2, 3, 4");
+    }
+
     public List<String> stats() throws SQLException {
         return rows("SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value "
                 + "FROM ml_monitoring.model_stats_daily");

@@ -4,12 +4,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogEntryCodec;
+import statbridge.contract.Lineage;
 import statbridge.contract.StatRecordReader;
 import statbridge.deadletter.DeadLetter;
 import statbridge.deadletter.Reasons;
@@ -98,12 +100,16 @@ final class UpcastProcessor implements Processor<byte[], byte[], Object, Object>
         }
     }
 
-    /** Forwards both upcast events, or, when either is larger than its topic accepts, dead-letters the source. */
-    private void emit(Record<byte[], byte[]> record, byte[] stat, byte[] business) {
+    /**
+     * Forwards both upcast events, marked as upcast from v1 ({@link Lineage}), or, when either is
+     * larger than its topic accepts, dead-letters the source.
+     */
+    private void emit(Record<byte[], byte[]> source, byte[] stat, byte[] business) {
+        Record<byte[], byte[]> record = source.withHeaders(Lineage.markUpcast(new RecordHeaders(source.headers().toArray())));
         long statSize = RecordLimits.size(record.key(), stat, record.headers());
         long businessSize = RecordLimits.size(record.key(), business, record.headers());
         if (statSize > limits.v2() || businessSize > limits.business()) {
-            deadLetter(record, Reasons.RECORD_TOO_LARGE, "its upcast events take " + statSize + " and " + businessSize
+            deadLetter(source, Reasons.RECORD_TOO_LARGE, "its upcast events take " + statSize + " and " + businessSize
                     + " bytes; " + v2Topic + " accepts " + limits.v2() + " and " + businessTopic + " " + limits.business());
             return;
         }

@@ -13,11 +13,11 @@ import java.util.function.BooleanSupplier;
  * The migration tools' workers: a few threads taking the items of one queue (months, chunks) until
  * it is empty or one of them failed; the first failure is rethrown to the caller as it was thrown.
  */
-final class Workers {
+public final class Workers {
 
     /** The work on one item; {@code stopped} says another worker failed, for a task that loops. */
     @FunctionalInterface
-    interface Task<T> {
+    public interface Task<T> {
         void run(T item, BooleanSupplier stopped) throws Exception;
     }
 
@@ -25,7 +25,7 @@ final class Workers {
     }
 
     /** Runs {@code task} for every item on up to {@code parallel} threads named {@code name-N}, and waits for them. */
-    static <T> void run(String name, Collection<T> items, int parallel, Task<T> task) throws SQLException {
+    public static <T> void run(String name, Collection<T> items, int parallel, Task<T> task) throws SQLException {
         Queue<T> queue = new ConcurrentLinkedQueue<>(items);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         BooleanSupplier stopped = () -> failure.get() != null;

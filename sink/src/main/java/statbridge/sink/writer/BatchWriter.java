@@ -19,6 +19,8 @@ import statbridge.sink.legacy.LegacyRowLocks;
 import statbridge.sink.legacy.LegacyRowRebuilder;
 import statbridge.sink.offsets.OffsetRange;
 import statbridge.sink.offsets.OffsetTable;
+import statbridge.sink.series.SeriesChanges;
+import statbridge.sink.series.SeriesTables;
 import statbridge.sink.writer.StatTables.Written;
 
 /**
@@ -26,7 +28,8 @@ import statbridge.sink.writer.StatTables.Written;
  * takes, so a batch is wholly dual-written or not), takes a write sequence number, adds new
  * catalog entries, upserts the stats and business stats ("later wins" by record timestamp, then
  * offset), withdraws KPIs for null business values, rewrites the touched legacy rows while
- * dual-write is on, and stores the consumed offsets, refusing if another instance moved them.
+ * dual-write is on, adds what its changed rows did to {@code metric_series}, and stores the consumed
+ * offsets, refusing if another instance moved them.
  *
  * <p>A legacy row is rebuilt from both new tables, so the transaction that writes a stat must see
  * the KPI of the same row and the other way round. A stat and its KPI carry the same key, which
@@ -43,6 +46,7 @@ public final class BatchWriter {
     private final String consumerGroup;
     private final OffsetTable offsets;
     private volatile int lockBuckets;
+    private volatile boolean series = true;
 
     public BatchWriter(String consumerGroup) {
         this.consumerGroup = consumerGroup;
@@ -65,6 +69,15 @@ public final class BatchWriter {
     }
 
     /**
+     * Whether batches keep {@code metric_series} (on by default). A batch that does locks its key
+     * buckets whether dual-write is on or not, so that the old value a statement sees of a row is the
+     * one it replaces even when another instance writes the same key.
+     */
+    public void maintainSeries(boolean on) {
+        series = on;
+    }
+
+    /**
      * Writes the batch and commits.
      *
      * @throws FencedException when the stored offsets are not the expected ones (nothing is written)
@@ -73,7 +86,8 @@ public final class BatchWriter {
     public BatchResult write(Connection connection, Batch batch) throws SQLException {
         try {
             boolean dualWrite = DualWriteState.isOnForBatch(connection);
-            if (dualWrite) {
+            SeriesChanges seriesChanges = series ? new SeriesChanges() : null;
+            if (dualWrite || seriesChanges != null) {
                 int buckets = lockBuckets;
                 LegacyRowLocks.lockForBatch(connection, batch.facts().stream()
                         .map(f -> buckets > 0 ? f.keyPartition(buckets) : f.partition()).distinct().sorted().toArray(Integer[]::new));
@@ -93,8 +107,8 @@ public final class BatchWriter {
             // row once, after both are written; every other key's by the statement that changes it.
             Set<RowKey> legacyAfter = dualWrite ? keysOfBoth(stats, business) : Set.of();
             Predicate<Fact> legacyNow = fact -> dualWrite && !legacyAfter.contains(fact.rowKey());
-            Written statRows = StatTables.upsert(connection, StatTables.STATS_WITH_LEGACY, only(stats, legacyNow, true), writeSeq, true)
-                    .plus(StatTables.upsert(connection, StatTables.UPSERT_STATS, only(stats, legacyNow, false), writeSeq, false));
+            Written statRows = StatTables.upsertStats(connection, only(stats, legacyNow, true), writeSeq, true, seriesChanges)
+                    .plus(StatTables.upsertStats(connection, only(stats, legacyNow, false), writeSeq, false, seriesChanges));
             long t1 = System.nanoTime();
             Written withdrawn = StatTables.withdraw(connection, only(withdrawals, legacyNow, true), writeSeq, true)
                     .plus(StatTables.withdraw(connection, only(withdrawals, legacyNow, false), writeSeq, false));
@@ -104,6 +118,10 @@ public final class BatchWriter {
             int legacyRows = LegacyRowRebuilder.rebuild(connection, legacyAfter);
             long t2 = System.nanoTime();
             legacyRows += statRows.legacyRows() + withdrawn.legacyRows() + businessRows.legacyRows();
+            if (seriesChanges != null) {
+                seriesChanges.published(stats);
+                SeriesTables.apply(connection, seriesChanges);
+            }
             storeOffsets(connection, batch.offsets());
             DeadLetterOutbox.insert(connection, consumerGroup, batch.deadLetters());
             connection.commit();

@@ -12,9 +12,23 @@ import statbridge.v2.MetricType;
  * a business stat whose null value withdraws the KPI.
  *
  * @param eventTimeMillis the Kafka record timestamp: when the event was published
+ * @param path how the event came: {@link #V1} when the pipeline upcast it from a v1 event, else {@link #V2}
  */
 public record Fact(Kind kind, String modelName, String modelVersion, LocalDate statDate, String sliceKey,
-        MetricType metricType, String metricKey, Double value, long eventTimeMillis, String topic, int partition, long offset) {
+        MetricType metricType, String metricKey, Double value, long eventTimeMillis, String topic, int partition, long offset,
+        String path) {
+
+    /** The path of an event the pipeline upcast from v1. */
+    public static final String V1 = "v1";
+    /** The path of an event published as v2. */
+    public static final String V2 = "v2";
+
+    /** A fact published as v2. */
+    public Fact(Kind kind, String modelName, String modelVersion, LocalDate statDate, String sliceKey, MetricType metricType,
+            String metricKey, Double value, long eventTimeMillis, String topic, int partition, long offset) {
+        this(kind, modelName, modelVersion, statDate, sliceKey, metricType, metricKey, value, eventTimeMillis, topic, partition,
+                offset, V2);
+    }
 
     /** Which table the fact belongs to. */
     public enum Kind {
