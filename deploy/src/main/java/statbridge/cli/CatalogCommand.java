@@ -54,7 +54,8 @@ final class CatalogCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "Lists the catalog as the metric-catalog topic holds it now: name, type, key and origin "
-                    + "(SEED, MANUAL or INFERRED by the pipeline).")
+                    + "(SEED, MANUAL or INFERRED by the pipeline), and per metric how many models publish it and over which "
+                    + "stat_dates (from ml_monitoring.metric_series).")
     static final class ListEntries implements Callable<Integer> {
         @Mixin
         ConnectionOptions connection;
@@ -82,15 +83,34 @@ final class CatalogCommand implements Runnable {
             } else {
                 int width = Math.max(11, entries.stream().mapToInt(e -> e.metricName().length()).max().orElse(0));
                 int keyWidth = Math.max(10, entries.stream().mapToInt(e -> e.metricKey().length()).max().orElse(0));
-                String row = "%-" + width + "s  %-8s  %-" + keyWidth + "s  %s%n";
-                out.printf(Locale.ROOT, row, "metric_name", "type", "metric_key", "origin");
-                entries.forEach(e -> out.printf(Locale.ROOT, row, e.metricName(), e.metricType(), e.metricKey(),
-                        e.origin().name().toLowerCase(Locale.ROOT)));
+                java.util.Map<String, statbridge.sink.series.MetricSeriesReader.Usage> usage = usage(config, spec.commandLine().getErr());
+                String row = "%-" + width + "s  %-8s  %-" + keyWidth + "s  %-8s  %6s  %s%n";
+                out.printf(Locale.ROOT, row, "metric_name", "type", "metric_key", "origin", "models", "stat_dates");
+                entries.forEach(e -> {
+                    statbridge.sink.series.MetricSeriesReader.Usage used = usage == null ? null : usage.get(e.metricType() + "/" + e.metricKey());
+                    out.printf(Locale.ROOT, row, e.metricName(), e.metricType(), e.metricKey(), e.origin().name().toLowerCase(Locale.ROOT),
+                            usage == null ? "?" : used == null ? "0" : String.valueOf(used.models()),
+                            used == null ? "-" : used.firstDate() + " .. " + used.lastDate());
+                });
                 out.printf(Locale.ROOT, "%,d entr%s%s%n", entries.size(), entries.size() == 1 ? "y" : "ies",
                         type == null ? "" : " of type " + type);
             }
             out.flush();
             return ExitCodes.OK;
+        }
+    }
+
+    /**
+     * Per metric, the models that publish it and their dates, from metric_series (never the stat
+     * tables); null, with a warning, when the database cannot be read.
+     */
+    static java.util.Map<String, statbridge.sink.series.MetricSeriesReader.Usage> usage(Configuration config, PrintWriter err) {
+        try (statbridge.sink.db.Database database = statbridge.sink.db.Database.open(statbridge.sink.db.DatabaseConfig.from(config),
+                "statbridge-catalog")) {
+            return new statbridge.sink.series.MetricSeriesReader(database.dataSource()).usage();
+        } catch (java.sql.SQLException | RuntimeException e) {
+            err.println("warning: no models or dates per metric: ml_monitoring.metric_series could not be read (" + e.getMessage() + ")");
+            return null;
         }
     }
 

@@ -50,6 +50,7 @@ public final class SinkApp implements Component {
     private SchemaRegistryClient registry;
     private GracePeriodWatch graceWatch;
     private LegacyReaderSampler readerSampler;
+    private statbridge.sink.series.SilentSeriesWatch silentWatch;
     private SinkLoop loop;
     private Thread thread;
 
@@ -86,6 +87,8 @@ public final class SinkApp implements Component {
         DualWriteSwitch dualWrite = new DualWriteSwitch(database.dataSource());
         graceWatch = GracePeriodWatch.start(dualWrite, metrics, GRACE_CHECK_INTERVAL, GRACE_WARN_INTERVAL);
         readerSampler = LegacyReaderSampler.start(new LegacyReaders(database.dataSource(), config.ownRoles()), config.legacyReadersInterval());
+        silentWatch = statbridge.sink.series.SilentSeriesWatch.start(new statbridge.sink.series.SilentSeries(database.dataSource()),
+                config.silentRule(), config.seriesSilentInterval(), metrics::silent);
         LOG.info("starting the sink: group {}, {} and {} into PostgreSQL at {}, schemas from {}, dead letters to {}",
                 config.groupId(), config.v2Topic(), config.businessTopic(), Secrets.redact(config.database().jdbcUrl()),
                 Secrets.redact(String.valueOf(config.registry().get("schema.registry.url"))), config.dlqTopic());
@@ -134,6 +137,9 @@ public final class SinkApp implements Component {
         }
         if (readerSampler != null) {
             readerSampler.close();
+        }
+        if (silentWatch != null) {
+            silentWatch.close();
         }
         if (loop != null) {
             loop.stop();

@@ -25,6 +25,10 @@ public final class SeriesSettings {
 
     /** The silence rule of {@code config}. */
     public static SilentSeries.Rule rule(Configuration config) {
-        return new SilentSeries.Rule(config.getInt(SILENT_WINDOW_DAYS), config.getInt(SILENT_MIN_DAYS), config.getInt(SILENT_AFTER_DAYS));
+        try {
+            return new SilentSeries.Rule(config.getInt(SILENT_WINDOW_DAYS), config.getInt(SILENT_MIN_DAYS), config.getInt(SILENT_AFTER_DAYS));
+        } catch (IllegalArgumentException e) {
+            throw new statbridge.config.ConfigurationException("series.silent.*: " + e.getMessage());
+        }
     }
 }

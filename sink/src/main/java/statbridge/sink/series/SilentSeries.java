@@ -78,10 +78,19 @@ public final class SilentSeries {
         }
     }
 
+    /**
+     * A series that stopped while a series of the same model and type whose key differs only in case
+     * or punctuation began to arrive: the metric was re-keyed, usually by a job publishing a misspelt
+     * key that was then added to the catalog. Its rows arrive under another legacy metric_name, so a
+     * chart of the old one stays empty after {@code from.lastDate()}.
+     */
+    public record Moved(Silent from, Series to, LocalDate toFirstDate) {
+    }
+
     /** What a report found, for {@code day} under {@code rule}. */
-    public record Report(LocalDate day, Rule rule, List<Silent> series, List<SilentModel> models) {
+    public record Report(LocalDate day, Rule rule, List<Silent> series, List<SilentModel> models, List<Moved> moved) {
         public boolean isEmpty() {
-            return series.isEmpty() && models.isEmpty();
+            return series.isEmpty() && models.isEmpty() && moved.isEmpty();
         }
     }
 
@@ -145,10 +154,48 @@ public final class SilentSeries {
                 }
             }
             List<CatalogChange> catalog = catalogSince(connection, earliest(series, ofSilentModels));
-            List<Silent> withCatalog = series.stream().map(s -> new Silent(s.series(), s.lastDate(), s.daysInWindow(), s.lastWrittenAt(),
-                    s.lastPath(), since(catalog, s.lastWrittenAt()))).toList();
-            return new Report(today, rule, withCatalog, models(ofSilentModels, catalog));
+            java.util.Map<Series, LocalDate> arriving = series.isEmpty() ? java.util.Map.of() : arriving(connection, rule.silentFrom(today));
+            List<Silent> silent = new ArrayList<>();
+            List<Moved> moved = new ArrayList<>();
+            for (Silent s : series) {
+                Silent withCatalog = new Silent(s.series(), s.lastDate(), s.daysInWindow(), s.lastWrittenAt(), s.lastPath(),
+                        since(catalog, s.lastWrittenAt()));
+                Series successor = arriving.keySet().stream().filter(a -> isRekeyOf(a, s.series())).findFirst().orElse(null);
+                if (successor == null) {
+                    silent.add(withCatalog);
+                } else {
+                    moved.add(new Moved(withCatalog, successor, arriving.get(successor)));
+                }
+            }
+            return new Report(today, rule, silent, models(ofSilentModels, catalog), moved);
         }
+    }
+
+    /** The series with rows on or after {@code from}, with their first dates. */
+    private static java.util.Map<Series, LocalDate> arriving(Connection connection, LocalDate from) throws SQLException {
+        java.util.Map<Series, LocalDate> arriving = new java.util.TreeMap<>();
+        try (PreparedStatement query = connection.prepareStatement("SELECT model_name, model_version, metric_type, metric_key, first_date "
+                + "FROM ml_monitoring.metric_series WHERE last_date >= ?")) {
+            query.setObject(1, from);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    Series series = new Series(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4));
+                    arriving.put(series, rows.getObject(5, LocalDate.class));
+                }
+            }
+        }
+        return arriving;
+    }
+
+    /** Whether {@code candidate} is {@code silent} under another spelling of its key. */
+    static boolean isRekeyOf(Series candidate, Series silent) {
+        return candidate.modelName().equals(silent.modelName()) && candidate.modelVersion().equals(silent.modelVersion())
+                && candidate.metricType().equals(silent.metricType()) && !candidate.metricKey().equals(silent.metricKey())
+                && normalized(candidate.metricKey()).equals(normalized(silent.metricKey()));
+    }
+
+    private static String normalized(String key) {
+        return key.toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]", "");
     }
 
     private static LocalDate today(Connection connection) throws SQLException {
