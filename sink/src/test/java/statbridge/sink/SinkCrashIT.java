@@ -80,6 +80,8 @@ class SinkCrashIT {
                 PublishedModel.assertSameRows("model_stats_daily_legacy", fixture.db.legacy(), model.legacy(MetricCatalog.of(SinkIT.CATALOG)));
                 assertThat(fixture.db.offsets(fixture.settings.get("sink.group.id"))).isEqualTo(fixture.endOffsets());
                 assertThat(fixture.deadLetters()).isEmpty();
+                assertThat(fixture.db.series()).as("metric_series, kept in the killed batches' transactions")
+                        .isNotEmpty().isEqualTo(fixture.db.seriesAggregate());
             } finally {
                 last.destroy();
                 last.waitFor(60, TimeUnit.SECONDS);
