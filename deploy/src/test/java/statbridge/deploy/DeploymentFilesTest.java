@@ -131,6 +131,8 @@ class DeploymentFilesTest {
         sink.batch(new BatchResult(1, 1, 0, 1, true, 1), Duration.ofMillis(3));
         sink.deadLettered("unknown-catalog-entry");
         sink.retried();
+        sink.silent(new statbridge.sink.series.SilentSeries.Report(java.time.LocalDate.now(), statbridge.sink.series.SilentSeries.Rule.DEFAULT,
+                List.of(), List.of(), List.of()));
         Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:1",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());

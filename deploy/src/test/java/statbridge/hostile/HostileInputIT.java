@@ -179,6 +179,29 @@ class HostileInputIT {
                 assertThat(get(pipelinePort, "/health")).startsWith("UP RUNNING");
                 assertThat(get(sinkPort, "/health")).startsWith("UP RUNNING");
                 assertThat(log("pipeline") + log("sink")).doesNotContain("OutOfMemoryError").doesNotContain("replacing it");
+
+                // 'series silent' reads this dead-letter topic (through the same hostile registry) to explain a silence:
+                // IntentClassifier published on 2025-04-26 only, so as of the 27th it is a silent model, and every poison
+                // record above is evidence to read, decode or attribute by its key, under a 128 MB heap
+                Process silent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                        "-XX:+UseSerialGC", "-jar", "target/statbridge.jar", "series", "silent", "--config", config.toString(), "--as-of",
+                        "2025-04-27", "--window-days", "2", "--min-days", "1", "--after-days", "1", "--json")
+                        .redirectError(Path.of("target", "hostile-series-silent.err").toFile()).start();
+                String report = new String(silent.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(silent.waitFor(2, TimeUnit.MINUTES)).isTrue();
+                assertThat(silent.exitValue()).as(Files.readString(Path.of("target", "hostile-series-silent.err"))).isZero();
+                com.fasterxml.jackson.databind.JsonNode models = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report).get("models");
+                com.fasterxml.jackson.databind.JsonNode intent = null;
+                for (com.fasterxml.jackson.databind.JsonNode model : models) {
+                    if (model.get("model_name").asText().equals("IntentClassifier") && model.get("model_version").asText().equals("v4")) {
+                        intent = model;
+                    }
+                }
+                assertThat(intent).as(report).isNotNull();
+                List<String> explained = new ArrayList<>();
+                intent.get("dead_letters").forEach(group -> explained.add(group.get("reason").asText()));
+                assertThat(explained).as("the poison records' reasons, attributed to the model by their keys")
+                        .contains(Reasons.BAD_WIRE_FORMAT, Reasons.UNSUPPORTED_SCHEMA, Reasons.UNKNOWN_SCHEMA_ID);
             } finally {
                 pipeline.destroy();
                 sink.destroy();

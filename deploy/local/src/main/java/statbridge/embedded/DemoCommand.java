@@ -73,6 +73,15 @@ final class DemoCommand implements Callable<Integer> {
             new Job("FraudScorer", "v2", 2, List.of("auc_roc", "precision", "recall", "ks_basket_value")),
             new Job("RecommenderRanker", "v7", 0, List.of("precision", "conversion_rate", "drift_embedding_cosine")));
     private static final List<String> SLICES = List.of("ALL", "country=PL", "country=DE", "device=mobile");
+    /**
+     * The silent series the demo causes on purpose, as in the seed thread: on its last two days,
+     * ChurnPredictor's v2 job publishes its AUC as {@code AUC_roc}, a key the catalog lacks, so the
+     * sink dead-letters those events and the auc_roc chart stops while the model's other metrics go on.
+     */
+    private static final String SILENCED_MODEL = "ChurnPredictor";
+    private static final String SILENCED_METRIC = "auc_roc";
+    private static final String MISSPELT_KEY = "AUC_roc";
+    private static final int MISSPELT_DAYS = 2;
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -113,12 +122,17 @@ final class DemoCommand implements Callable<Integer> {
                         parity.counts().rebuiltRows(), parity.counts().missingInLegacy(), parity.counts().missingInNew(),
                         parity.counts().differing());
             }
-            Map<String, Integer> dead = new TreeMap<>();
-            TopicReader.readAll(CommonSettings.kafkaClientConfig(stack.configuration()),
-                    stack.configuration().get(CommonSettings.TOPIC_DLQ), Duration.ofSeconds(30),
-                    r -> dead.merge(String.valueOf(DeadLetter.header(r.headers(), DeadLetter.REASON)), 1, Integer::sum));
+            Map<String, Integer> dead = deadLetters(stack);
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            // the sink sends its dead letters once their batch has committed
+            while (dead.getOrDefault(statbridge.deadletter.Reasons.UNMAPPED_METRIC_KEY, 0) < 2 * MISSPELT_DAYS * SLICES.size()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                dead = deadLetters(stack);
+            }
             out.println("Dead letters (model-stats.dlq): " + dead.values().stream().mapToInt(Integer::intValue).sum() + " " + dead
                     + " — nothing is dropped silently");
+            showSilence(stack, out);
             out.printf(Locale.ROOT, "%nDone in %.0f s. Try next:%n", (System.nanoTime() - started) / 1e9);
             out.println("  ./statbridge up                          keep a stack running (data in ~/.statbridge/data)");
             out.println("  ./statbridge dual-write status           in another terminal: no flags needed");
@@ -127,6 +141,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  ./statbridge dual-write off / on         switch the legacy table to a view and back, no gap");
             out.println("  ./statbridge catalog list                the metric catalog; catalog add/import change it");
             out.println("  ./statbridge catalog guide               the migration guide for dashboard owners");
+            out.println("  ./statbridge series silent               the series gone silent, and why; series list shows them all");
             out.flush();
         } finally {
             if (dataDir == null) {
@@ -134,6 +149,35 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    private static Map<String, Integer> deadLetters(EmbeddedStack stack) {
+        Map<String, Integer> dead = new TreeMap<>();
+        TopicReader.readAll(CommonSettings.kafkaClientConfig(stack.configuration()), stack.configuration().get(CommonSettings.TOPIC_DLQ),
+                Duration.ofSeconds(30), r -> dead.merge(String.valueOf(DeadLetter.header(r.headers(), DeadLetter.REASON)), 1, Integer::sum));
+        return dead;
+    }
+
+    /** The silence the demo caused, as 'statbridge series silent' reports it. */
+    private static void showSilence(EmbeddedStack stack, PrintWriter out) throws Exception {
+        statbridge.sink.series.SilentSeries.Report report;
+        try (Database database = Database.open(DatabaseConfig.from(stack.configuration()), "statbridge-demo")) {
+            report = new statbridge.sink.series.SilentSeries(database.dataSource()).report(null,
+                    statbridge.sink.series.SeriesSettings.rule(stack.configuration()));
+        }
+        statbridge.sink.series.DeadLetterEvidence evidence;
+        try (statbridge.registry.SchemaRegistryClient registry = statbridge.registry.SchemaRegistryClients.create(
+                stack.configuration().registryClientConfig())) {
+            evidence = statbridge.sink.series.DeadLetterEvidence.read(CommonSettings.kafkaClientConfig(stack.configuration()), registry,
+                    stack.configuration().get(CommonSettings.TOPIC_DLQ), statbridge.cli.SilentSeriesText.since(report), Duration.ofSeconds(30));
+        }
+        out.println();
+        out.println("A chart that went blank — " + SILENCED_MODEL + "'s job published " + SILENCED_METRIC + " as '" + MISSPELT_KEY
+                + "' on the last " + MISSPELT_DAYS + " days ('statbridge series silent'):");
+        statbridge.cli.SilentSeriesText.print(out, report, evidence);
+        out.println("The fix: the job publishes '" + SILENCED_METRIC + "' again and re-sends those days. (Adding '" + MISSPELT_KEY
+                + "' to the catalog and replaying the dead letters would move the series to that key instead: 'statbridge series silent' "
+                + "then lists it as moved.)");
     }
 
     /** What the demo published: v1 events, v2 events, and the distinct rows they make. */
@@ -165,10 +209,12 @@ final class DemoCommand implements Callable<Integer> {
                                 v1++;
                             }
                             if (viaV2) {
+                                boolean misspelt = job.model().equals(SILENCED_MODEL) && metric.equals(SILENCED_METRIC) && day <= MISSPELT_DAYS;
+                                String key = misspelt ? MISSPELT_KEY : entry.metricKey();
                                 publisher.publish(new statbridge.v2.ModelStat(job.model(), job.version(), date, slice,
-                                        entry.metricType(), entry.metricKey(), value));
+                                        entry.metricType(), key, value));
                                 publisher.publish(new BusinessStat(job.model(), job.version(), date, slice, entry.metricType(),
-                                        entry.metricKey(), kpi));
+                                        key, kpi));
                                 v2 += 2;
                             }
                         }
@@ -186,7 +232,7 @@ final class DemoCommand implements Callable<Integer> {
             bad.send(new ProducerRecord<>(v1Topic, null, new byte[] {0, 0, 0, 0x7f, 0x7f, 1, 2}));
             bad.flush();
         }
-        int rows = JOBS.stream().mapToInt(j -> j.metrics().size()).sum() * SLICES.size() * 30;
+        int rows = JOBS.stream().mapToInt(j -> j.metrics().size()).sum() * SLICES.size() * 30 - MISSPELT_DAYS * SLICES.size();
         return new Published(v1, v2, rows);
     }
 

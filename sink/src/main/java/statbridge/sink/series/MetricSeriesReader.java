@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
-import statbridge.sink.series.SeriesChanges.Series;
 
 /** Reads {@code metric_series}: the series of a model, and per metric the models that publish it. */
 public final class MetricSeriesReader {

@@ -13,7 +13,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import statbridge.sink.series.SeriesChanges.Series;
 
 /**
  * Computes {@code metric_series} from the stat rows, for history written before the table existed

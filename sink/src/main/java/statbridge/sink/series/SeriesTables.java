@@ -5,27 +5,30 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
-import java.util.TreeMap;
-import statbridge.sink.series.SeriesChanges.Series;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import statbridge.sink.series.SeriesChanges.Delta;
-import statbridge.sink.series.SeriesChanges.SeriesMonth;
-import statbridge.sink.series.SeriesChanges.SeriesSlice;
+import java.util.TreeMap;
+import statbridge.sink.writer.Fact;
 
 /**
- * The one owner of the sink's writes to {@code metric_series_months} and {@code metric_series_slices}:
- * a batch's {@link SeriesChanges}, written in the batch's transaction after its rows, as increments
- * (never a rescan of the history). A minimum or maximum a correction may have taken away is
- * recomputed from the one month of the one series, which is what keeps the table exact.
+ * The one owner of the writes to {@code metric_series_months} and {@code metric_series_slices}.
  *
- * <p>The statements come last in the batch and lock series rows in one order, so batches of two
- * lanes or instances that touch the same series wait for each other only for the end of a
- * transaction, and never in a cycle.
+ * <p>The sink's: a batch asks for its changes to be gathered ({@link #gather}); statement-level
+ * triggers on {@code model_stats_daily} then summarise, from their transition tables, the rows each
+ * statement inserted and the old and new versions of those it updated (the exact versions
+ * replaced, whoever wrote them), per series, month and slice, into a temporary table of the
+ * session; at the end of the batch {@link #apply} adds them to the series rows as increments, in the
+ * batch's transaction (never a rescan of the history). A correction that may have taken away a
+ * month's minimum or maximum recomputes that one month of that one series. The series rows are
+ * written last in the batch and in one order, so batches that touch the same series wait for each
+ * other only for the end of a transaction, and never in a cycle.
+ *
+ * <p>The rebuild's: a month's rows replaced by the aggregate of its partition ({@link #replaceMonth}).
  */
 public final class SeriesTables {
 
+    static final String GATHER = "SELECT ml_monitoring.metric_series_batch()";
     static final String ADD_SLICES = """
             INSERT INTO ml_monitoring.metric_series_slices (model_name, model_version, metric_type, metric_key, slice_key)
             SELECT u.model_name, u.model_version, u.metric_type, u.metric_key, u.slice_key
@@ -34,31 +37,50 @@ public final class SeriesTables {
             ORDER BY u.n
             ON CONFLICT DO NOTHING
             """;
-    static final String ADD_MONTHS = """
-            INSERT INTO ml_monitoring.metric_series_months AS m
-                   (model_name, model_version, metric_type, metric_key, month, rows, first_date, last_date, min_value, max_value,
-                    last_written_at, last_path)
-            SELECT u.model_name, u.model_version, u.metric_type, u.metric_key, u.month, u.rows, u.first_date, u.last_date,
-                   u.min_value, u.max_value, now(), u.path
-            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::int8[], ?::date[], ?::date[], ?::float8[], ?::float8[],
-                        ?::text[]) WITH ORDINALITY
-                   AS u(model_name, model_version, metric_type, metric_key, month, rows, first_date, last_date, min_value, max_value, path, n)
-            ORDER BY u.n
-            ON CONFLICT (model_name, model_version, metric_type, metric_key, month) DO UPDATE
-            SET rows = m.rows + EXCLUDED.rows,
-                first_date = LEAST(m.first_date, EXCLUDED.first_date), last_date = GREATEST(m.last_date, EXCLUDED.last_date),
-                min_value = LEAST(m.min_value, EXCLUDED.min_value), max_value = GREATEST(m.max_value, EXCLUDED.max_value),
-                last_written_at = EXCLUDED.last_written_at, last_path = COALESCE(EXCLUDED.last_path, m.last_path)
+    /**
+     * Folds the gathered changes into the series rows; returns how many series-months a correction
+     * may have taken an extreme from. The paths come as arrays (the stat rows do not hold them).
+     */
+    static final String APPLY = """
+            WITH d AS (
+                SELECT model_name, model_version, metric_type, metric_key, month, sum(rows) AS rows, min(first_date) AS first_date,
+                       max(last_date) AS last_date, min(min_value) AS min_value, max(max_value) AS max_value,
+                       min(raised_from) AS raised_from, max(lowered_from) AS lowered_from
+                FROM pg_temp.metric_series_delta GROUP BY 1, 2, 3, 4, 5
+            ), s AS (
+                INSERT INTO ml_monitoring.metric_series_slices (model_name, model_version, metric_type, metric_key, slice_key)
+                SELECT DISTINCT model_name, model_version, metric_type, metric_key, slice_key FROM pg_temp.metric_series_delta
+                ORDER BY 1, 2, 3, 4, 5
+                ON CONFLICT DO NOTHING
+            ), m AS (
+                INSERT INTO ml_monitoring.metric_series_months AS m
+                       (model_name, model_version, metric_type, metric_key, month, rows, first_date, last_date, min_value, max_value,
+                        last_written_at, last_path)
+                SELECT d.model_name, d.model_version, d.metric_type, d.metric_key, d.month, d.rows, d.first_date, d.last_date,
+                       d.min_value, d.max_value, now(), p.path
+                FROM d LEFT JOIN unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+                                   AS p(model_name, model_version, metric_type, metric_key, path)
+                       USING (model_name, model_version, metric_type, metric_key)
+                ORDER BY 1, 2, 3, 4, 5
+                ON CONFLICT (model_name, model_version, metric_type, metric_key, month) DO UPDATE
+                SET rows = m.rows + EXCLUDED.rows,
+                    first_date = LEAST(m.first_date, EXCLUDED.first_date), last_date = GREATEST(m.last_date, EXCLUDED.last_date),
+                    min_value = LEAST(m.min_value, EXCLUDED.min_value), max_value = GREATEST(m.max_value, EXCLUDED.max_value),
+                    last_written_at = EXCLUDED.last_written_at, last_path = COALESCE(EXCLUDED.last_path, m.last_path)
+            )
+            SELECT count(*) FROM d WHERE raised_from IS NOT NULL OR lowered_from IS NOT NULL
             """;
     /**
-     * After {@link #ADD_MONTHS}: where a corrected row held the month's minimum (its old value is not
-     * above the minimum now stored) or maximum, the two are recomputed from the month's rows of the
-     * series, which this transaction sees as they now are.
+     * After {@link #APPLY}: where a corrected row held the month's minimum (its old value is not above
+     * the minimum now stored) or maximum, the two are recomputed from the month's rows of the series,
+     * which this transaction sees as they now are.
      */
     static final String RECOMPUTE_EXTREMES = """
             UPDATE ml_monitoring.metric_series_months m SET min_value = r.lo, max_value = r.hi
-            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::float8[], ?::float8[])
-                   AS c(model_name, model_version, metric_type, metric_key, month, raised_from, lowered_from)
+            FROM (SELECT model_name, model_version, metric_type, metric_key, month, min(raised_from) AS raised_from,
+                         max(lowered_from) AS lowered_from
+                  FROM pg_temp.metric_series_delta WHERE raised_from IS NOT NULL OR lowered_from IS NOT NULL
+                  GROUP BY 1, 2, 3, 4, 5) c
             CROSS JOIN LATERAL (
                    SELECT min(s.metric_value) AS lo, max(s.metric_value) AS hi FROM ml_monitoring.model_stats_daily s
                    WHERE s.model_name = c.model_name AND s.model_version = c.model_version
@@ -68,7 +90,6 @@ public final class SeriesTables {
               AND m.metric_key = c.metric_key AND m.month = c.month AND r.lo IS NOT NULL
               AND (c.raised_from <= m.min_value OR c.lowered_from >= m.max_value)
             """;
-
     static final String DELETE_MONTH = "DELETE FROM ml_monitoring.metric_series_months WHERE month = ?";
     /** The month's rows; the last path is kept from what the sink recorded (the stat rows do not hold it). */
     static final String INSERT_MONTH = """
@@ -86,105 +107,52 @@ public final class SeriesTables {
     private SeriesTables() {
     }
 
-    /** Writes {@code changes} in the caller's transaction. */
-    public static void apply(Connection connection, SeriesChanges changes) throws SQLException {
-        if (changes.isEmpty()) {
-            return;
-        }
-        addSlices(connection, changes);
-        Map<SeriesMonth, Delta> months = changes.months();
-        int n = months.size();
-        String[][] keys = new String[4][n];
-        String[] month = new String[n];
-        Long[] rows = new Long[n];
-        String[] first = new String[n];
-        String[] last = new String[n];
-        Double[] min = new Double[n];
-        Double[] max = new Double[n];
-        String[] path = new String[n];
-        List<SeriesMonth> recompute = new ArrayList<>();
-        int i = 0;
-        for (Map.Entry<SeriesMonth, Delta> entry : months.entrySet()) {
-            SeriesMonth key = entry.getKey();
-            Delta delta = entry.getValue();
-            keys[0][i] = key.series().modelName();
-            keys[1][i] = key.series().modelVersion();
-            keys[2][i] = key.series().metricType();
-            keys[3][i] = key.series().metricKey();
-            month[i] = key.month().toString();
-            rows[i] = delta.rows;
-            first[i] = delta.firstDate.toString();
-            last[i] = delta.lastDate.toString();
-            min[i] = delta.minValue;
-            max[i] = delta.maxValue;
-            path[i] = changes.path(key.series());
-            if (delta.mayHaveLostAnExtreme()) {
-                recompute.add(key);
-            }
-            i++;
-        }
-        try (PreparedStatement add = connection.prepareStatement(ADD_MONTHS)) {
-            for (int k = 0; k < 4; k++) {
-                add.setArray(k + 1, connection.createArrayOf("text", keys[k]));
-            }
-            add.setArray(5, connection.createArrayOf("text", month));
-            add.setArray(6, connection.createArrayOf("int8", rows));
-            add.setArray(7, connection.createArrayOf("text", first));
-            add.setArray(8, connection.createArrayOf("text", last));
-            add.setArray(9, connection.createArrayOf("float8", min));
-            add.setArray(10, connection.createArrayOf("float8", max));
-            add.setArray(11, connection.createArrayOf("text", path));
-            add.executeUpdate();
-        }
-        if (!recompute.isEmpty()) {
-            recompute(connection, months, recompute);
+    /** Asks for the changes of the caller's transaction to the stats to be gathered, for {@link #apply}. */
+    public static void gather(Connection connection) throws SQLException {
+        try (PreparedStatement gather = connection.prepareStatement(GATHER); ResultSet ignored = gather.executeQuery()) {
+            // the function returns nothing
         }
     }
 
-    private static void addSlices(Connection connection, SeriesChanges changes) throws SQLException {
-        int n = changes.slices().size();
+    /** The path of each series' newest event among {@code stats}: the series' last path. */
+    public static Map<Series, String> newestPaths(Collection<Fact> stats) {
+        Map<Series, Fact> newest = new TreeMap<>();
+        for (Fact fact : stats) {
+            newest.merge(new Series(fact.modelName(), fact.modelVersion(), fact.metricType().name(), fact.metricKey()), fact,
+                    (a, b) -> b.isNewerThan(a) ? b : a);
+        }
+        Map<Series, String> paths = new TreeMap<>();
+        newest.forEach((series, fact) -> paths.put(series, fact.path()));
+        return paths;
+    }
+
+    /** Adds what the transaction's statements did to the stats since {@link #gather}, in the caller's transaction. */
+    public static void apply(Connection connection, Map<Series, String> paths) throws SQLException {
+        int n = paths.size();
         String[][] columns = new String[5][n];
         int i = 0;
-        for (SeriesSlice slice : changes.slices()) {
-            columns[0][i] = slice.series().modelName();
-            columns[1][i] = slice.series().modelVersion();
-            columns[2][i] = slice.series().metricType();
-            columns[3][i] = slice.series().metricKey();
-            columns[4][i] = slice.sliceKey();
+        for (Map.Entry<Series, String> entry : paths.entrySet()) {
+            columns[0][i] = entry.getKey().modelName();
+            columns[1][i] = entry.getKey().modelVersion();
+            columns[2][i] = entry.getKey().metricType();
+            columns[3][i] = entry.getKey().metricKey();
+            columns[4][i] = entry.getValue();
             i++;
         }
-        try (PreparedStatement add = connection.prepareStatement(ADD_SLICES)) {
+        int corrected;
+        try (PreparedStatement apply = connection.prepareStatement(APPLY)) {
             for (int k = 0; k < 5; k++) {
-                add.setArray(k + 1, connection.createArrayOf("text", columns[k]));
+                apply.setArray(k + 1, connection.createArrayOf("text", columns[k]));
             }
-            add.executeUpdate();
-        }
-    }
-
-    private static void recompute(Connection connection, Map<SeriesMonth, Delta> months, List<SeriesMonth> which) throws SQLException {
-        int n = which.size();
-        String[][] keys = new String[4][n];
-        String[] month = new String[n];
-        Double[] raised = new Double[n];
-        Double[] lowered = new Double[n];
-        for (int i = 0; i < n; i++) {
-            SeriesMonth key = which.get(i);
-            keys[0][i] = key.series().modelName();
-            keys[1][i] = key.series().modelVersion();
-            keys[2][i] = key.series().metricType();
-            keys[3][i] = key.series().metricKey();
-            month[i] = key.month().toString();
-            raised[i] = months.get(key).raisedFrom;
-            lowered[i] = months.get(key).loweredFrom;
-        }
-        try (PreparedStatement update = connection.prepareStatement(RECOMPUTE_EXTREMES)) {
-            for (int k = 0; k < 4; k++) {
-                update.setArray(k + 1, connection.createArrayOf("text", keys[k]));
+            try (ResultSet result = apply.executeQuery()) {
+                result.next();
+                corrected = result.getInt(1);
             }
-            update.setArray(5, connection.createArrayOf("text", month));
-            update.setArray(6, connection.createArrayOf("float8", raised));
-            update.setArray(7, connection.createArrayOf("float8", lowered));
-            update.executeUpdate();
+        }
+        if (corrected > 0) {
+            try (PreparedStatement recompute = connection.prepareStatement(RECOMPUTE_EXTREMES)) {
+                recompute.executeUpdate();
+            }
         }
     }
 

@@ -10,7 +10,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
-import statbridge.sink.series.SeriesChanges.Series;
 
 /**
  * The series that blank a dashboard: published on most days of a recent window, then nothing for

@@ -19,7 +19,6 @@ import statbridge.sink.legacy.LegacyRowLocks;
 import statbridge.sink.legacy.LegacyRowRebuilder;
 import statbridge.sink.offsets.OffsetRange;
 import statbridge.sink.offsets.OffsetTable;
-import statbridge.sink.series.SeriesChanges;
 import statbridge.sink.series.SeriesTables;
 import statbridge.sink.writer.StatTables.Written;
 
@@ -68,11 +67,7 @@ public final class BatchWriter {
         lockBuckets = partitions;
     }
 
-    /**
-     * Whether batches keep {@code metric_series} (on by default). A batch that does locks its key
-     * buckets whether dual-write is on or not, so that the old value a statement sees of a row is the
-     * one it replaces even when another instance writes the same key.
-     */
+    /** Whether batches keep {@code metric_series} (on by default). */
     public void maintainSeries(boolean on) {
         series = on;
     }
@@ -86,8 +81,7 @@ public final class BatchWriter {
     public BatchResult write(Connection connection, Batch batch) throws SQLException {
         try {
             boolean dualWrite = DualWriteState.isOnForBatch(connection);
-            SeriesChanges seriesChanges = series ? new SeriesChanges() : null;
-            if (dualWrite || seriesChanges != null) {
+            if (dualWrite) {
                 int buckets = lockBuckets;
                 LegacyRowLocks.lockForBatch(connection, batch.facts().stream()
                         .map(f -> buckets > 0 ? f.keyPartition(buckets) : f.partition()).distinct().sorted().toArray(Integer[]::new));
@@ -107,8 +101,12 @@ public final class BatchWriter {
             // row once, after both are written; every other key's by the statement that changes it.
             Set<RowKey> legacyAfter = dualWrite ? keysOfBoth(stats, business) : Set.of();
             Predicate<Fact> legacyNow = fact -> dualWrite && !legacyAfter.contains(fact.rowKey());
-            Written statRows = StatTables.upsertStats(connection, only(stats, legacyNow, true), writeSeq, true, seriesChanges)
-                    .plus(StatTables.upsertStats(connection, only(stats, legacyNow, false), writeSeq, false, seriesChanges));
+            boolean keepSeries = series;
+            if (keepSeries) {
+                SeriesTables.gather(connection);
+            }
+            Written statRows = StatTables.upsert(connection, StatTables.STATS_WITH_LEGACY, only(stats, legacyNow, true), writeSeq, true)
+                    .plus(StatTables.upsert(connection, StatTables.UPSERT_STATS, only(stats, legacyNow, false), writeSeq, false));
             long t1 = System.nanoTime();
             Written withdrawn = StatTables.withdraw(connection, only(withdrawals, legacyNow, true), writeSeq, true)
                     .plus(StatTables.withdraw(connection, only(withdrawals, legacyNow, false), writeSeq, false));
@@ -118,12 +116,12 @@ public final class BatchWriter {
             int legacyRows = LegacyRowRebuilder.rebuild(connection, legacyAfter);
             long t2 = System.nanoTime();
             legacyRows += statRows.legacyRows() + withdrawn.legacyRows() + businessRows.legacyRows();
-            if (seriesChanges != null) {
-                seriesChanges.published(stats);
-                SeriesTables.apply(connection, seriesChanges);
-            }
             storeOffsets(connection, batch.offsets());
             DeadLetterOutbox.insert(connection, consumerGroup, batch.deadLetters());
+            if (keepSeries && statRows.rows() > 0) {
+                // last: the series rows are the ones batches of other lanes share, so they are held only until the commit
+                SeriesTables.apply(connection, SeriesTables.newestPaths(stats));
+            }
             connection.commit();
             if (LOG.isDebugEnabled()) {
                 LOG.debug("statements: stats {} ms, business {} ms, offsets and commit {} ms (legacy rows written within them: {})",

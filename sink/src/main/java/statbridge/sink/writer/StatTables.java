@@ -9,7 +9,6 @@ import java.util.Collection;
 import java.util.List;
 import statbridge.sink.legacy.LegacyRowRebuilder.Side;
 import statbridge.sink.legacy.LegacyRowRebuilder;
-import statbridge.sink.series.SeriesChanges;
 
 /**
  * The one owner of the new tables' write statements: {@code model_stats_daily},
@@ -99,34 +98,6 @@ public final class StatTables {
             LegacyRowRebuilder.rebuild("w", "w", Side.LOOKUP, Side.GIVEN));
     static final String WITHDRAW_WITH_LEGACY = withLegacy(DELETE_WITHDRAWN + RETURNING_KEY.replace("t.", "b."),
             LegacyRowRebuilder.rebuild("w", "w", Side.LOOKUP, Side.NONE));
-
-    /**
-     * The stored value of the row {@code t} names, as it was before the statement: a subquery in a
-     * statement's {@code RETURNING} reads the statement's snapshot, which does not hold its own
-     * changes; null for a row the statement inserted.
-     */
-    private static final String OLD_VALUE = """
-            (SELECT o.metric_value FROM ml_monitoring.model_stats_daily o
-             WHERE o.model_name = t.model_name AND o.model_version = t.model_version AND o.stat_date = t.stat_date
-               AND o.slice_key = t.slice_key AND o.metric_type = t.metric_type AND o.metric_key = t.metric_key) AS old_value""";
-    /**
-     * What the changed rows {@code w} do to their series ({@link SeriesChanges}), one row per
-     * series, month and slice; the last column is the legacy rows written, given as {@code %s}.
-     */
-    private static final String SERIES_OF_W = """
-            SELECT w.model_name, w.model_version, w.metric_type, w.metric_key, date_trunc('month', w.stat_date)::date, w.slice_key,
-                   count(*), count(*) FILTER (WHERE w.old_value IS NULL), min(w.stat_date), max(w.stat_date),
-                   min(w.metric_value), max(w.metric_value),
-                   min(w.old_value) FILTER (WHERE w.metric_value > w.old_value),
-                   max(w.old_value) FILTER (WHERE w.metric_value < w.old_value), %s
-            FROM w GROUP BY 1, 2, 3, 4, 5, 6""";
-    /** {@link #UPSERT_STATS}, returning what it did to the series. */
-    static final String STATS_WITH_SERIES = "WITH w AS (\n" + UPSERT_STATS + RETURNING_KEY + ", t.metric_value, " + OLD_VALUE
-            + "\n)\n" + SERIES_OF_W.formatted("0");
-    /** {@link #STATS_WITH_LEGACY}, returning what it did to the series. */
-    static final String STATS_WITH_LEGACY_AND_SERIES = "WITH w AS (\n" + UPSERT_STATS + RETURNING_KEY + ", t.metric_value, t.updated_at, "
-            + OLD_VALUE + "\n), l AS (\n" + LegacyRowRebuilder.upsert(LegacyRowRebuilder.rebuild("w", "w", Side.GIVEN, Side.LOOKUP))
-            + "RETURNING 1\n)\n" + SERIES_OF_W.formatted("(SELECT count(*) FROM l)");
 
     private static String withLegacy(String change, String legacy) {
         return "WITH w AS (\n" + change + "\n), l AS (\n" + LegacyRowRebuilder.upsert(legacy) + "RETURNING 1\n)\n"
@@ -224,46 +195,12 @@ public final class StatTables {
                           AND w.metric_type = %1$s.metric_type AND w.metric_key = %1$s.metric_key)""".formatted(keys);
     }
 
-    /**
-     * Upserts stats; returns the rows changed and, with {@code withLegacy}, the legacy rows written.
-     * With {@code series}, what the changed rows do to their series is added to it.
-     */
-    static Written upsertStats(Connection connection, Collection<Fact> facts, long writeSeq, boolean withLegacy,
-            SeriesChanges series) throws SQLException {
-        if (series == null) {
-            return upsert(connection, withLegacy ? STATS_WITH_LEGACY : UPSERT_STATS, facts, writeSeq, withLegacy);
-        }
-        if (facts.isEmpty()) {
-            return Written.NOTHING;
-        }
-        try (PreparedStatement statement = connection.prepareStatement(withLegacy ? STATS_WITH_LEGACY_AND_SERIES : STATS_WITH_SERIES)) {
-            bind(connection, statement, facts, writeSeq);
-            int rows = 0;
-            int legacyRows = 0;
-            try (ResultSet changed = statement.executeQuery()) {
-                while (changed.next()) {
-                    rows += series.add(changed);
-                    legacyRows = changed.getInt(15);
-                }
-            }
-            return new Written(rows, legacyRows);
-        }
-    }
-
     /** Runs an upsert; returns the rows it changed and, with {@code withLegacy}, the legacy rows it wrote. */
     static Written upsert(Connection connection, String sql, Collection<Fact> facts, long writeSeq, boolean withLegacy)
             throws SQLException {
         if (facts.isEmpty()) {
             return Written.NOTHING;
         }
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            bind(connection, statement, facts, writeSeq);
-            return execute(statement, withLegacy);
-        }
-    }
-
-    private static void bind(Connection connection, PreparedStatement statement, Collection<Fact> facts, long writeSeq)
-            throws SQLException {
         int n = facts.size();
         String[] models = new String[n];
         String[] versions = new String[n];
@@ -291,17 +228,20 @@ public final class StatTables {
             topic = fact.topic();
             i++;
         }
-        statement.setString(1, topic);
-        statement.setLong(2, writeSeq);
-        Array[] arrays = {
-            connection.createArrayOf("text", models), connection.createArrayOf("text", versions),
-            connection.createArrayOf("text", dates), connection.createArrayOf("text", slices),
-            connection.createArrayOf("text", types), connection.createArrayOf("text", keys),
-            connection.createArrayOf("float8", values), connection.createArrayOf("int8", times),
-            connection.createArrayOf("int8", offsets), connection.createArrayOf("int4", partitions)
-        };
-        for (int p = 0; p < arrays.length; p++) {
-            statement.setArray(p + 3, arrays[p]);
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, topic);
+            statement.setLong(2, writeSeq);
+            Array[] arrays = {
+                connection.createArrayOf("text", models), connection.createArrayOf("text", versions),
+                connection.createArrayOf("text", dates), connection.createArrayOf("text", slices),
+                connection.createArrayOf("text", types), connection.createArrayOf("text", keys),
+                connection.createArrayOf("float8", values), connection.createArrayOf("int8", times),
+                connection.createArrayOf("int8", offsets), connection.createArrayOf("int4", partitions)
+            };
+            for (int p = 0; p < arrays.length; p++) {
+                statement.setArray(p + 3, arrays[p]);
+            }
+            return execute(statement, withLegacy);
         }
     }
 

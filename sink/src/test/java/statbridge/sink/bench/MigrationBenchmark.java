@@ -92,6 +92,50 @@ class MigrationBenchmark {
         }
     }
 
+    /**
+     * The metric-series rebuild: 8 models x 2 versions x {@code bench.import.days} days x 15 slices x
+     * 30 metrics of history the sink never saw (2,628,000 stat rows by default, twelve monthly
+     * partitions), rebuilt into metric_series, beside a plain aggregate scan of the same rows (the
+     * series' counts, dates, extremes and distinct slices in one GROUP BY) in the same run; then
+     * checked equal to it.
+     */
+    @Test
+    void seriesRebuildAgainstAPlainAggregateScan() throws Exception {
+        try (PostgresServer postgres = PostgresServer.start(Map.of("fsync", "on", "synchronous_commit", "on",
+                "shared_buffers", "1GB", "max_wal_size", "8GB", "work_mem", "256MB"));
+                SinkDatabase db = SinkDatabase.create(postgres, "series_bench")) {
+            db.execute("SELECT ml_monitoring.ensure_month_partitions('2023-01-01', '2023-12-01')");
+            db.execute("INSERT INTO ml_monitoring.model_stats_daily (model_name, model_version, stat_date, slice_key, metric_type, "
+                    + "metric_key, metric_value, event_time, source_offset, source_topic, write_seq) "
+                    + "SELECT 'Model' || m, 'v' || v, date '2023-01-01' + d, 'country=' || s, 'ONLINE', 'key_' || k, random(), "
+                    + "'-infinity', -1, 'import', 0 "
+                    + "FROM generate_series(1, " + MODELS + ") m, generate_series(1, 2) v, generate_series(0, " + (IMPORT_DAYS - 1) + ") d, "
+                    + "generate_series(1, " + SLICES + ") s, generate_series(0, " + (METRICS - 1) + ") k");
+            db.execute("VACUUM ANALYZE ml_monitoring.model_stats_daily");
+            long rows = Long.parseLong(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily").get(0));
+
+            long scanStart = System.nanoTime();
+            List<String> aggregate = db.seriesAggregate();
+            double scan = rows / ((System.nanoTime() - scanStart) / 1e9);
+
+            long rebuildStart = System.nanoTime();
+            statbridge.sink.series.SeriesRebuild.Result result = new statbridge.sink.series.SeriesRebuild(db.database.dataSource())
+                    .run(2, p -> { });
+            double rebuilt = result.rows() / ((System.nanoTime() - rebuildStart) / 1e9);
+
+            String lines = String.format(Locale.ROOT, "P8 metric_series rebuild | %,.0f source rows/s (%,d stat rows, %d months, 2 workers) "
+                    + "| plain aggregate scan of the same rows (one GROUP BY per series, count(DISTINCT slice_key)) %,.0f rows/s "
+                    + "| ratio %.2f | target >= 1,000,000 source rows/s%n", rebuilt, rows, result.months(), scan, rebuilt / scan);
+            System.out.print(lines);
+            Path out = Path.of("target", "bench", "P8-series-rebuild.txt");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, lines);
+            if (result.rows() != rows || !db.series().equals(aggregate)) {
+                throw new AssertionError("the rebuilt metric_series differs from the aggregate of the stat rows");
+            }
+        }
+    }
+
     private static List<CatalogEntry> catalog() {
         List<CatalogEntry> catalog = new java.util.ArrayList<>();
         for (int m = 0; m < METRICS; m++) {
