@@ -42,7 +42,7 @@ public final class SilentSeriesText {
                 rule.minDays(), rule.windowDays(), rule.afterDays());
         for (SilentSeries.Silent s : report.series()) {
             out.println();
-            out.printf(Locale.ROOT, "%s %s  %s/%s  silent since %s (rows on %d of the %d days before; last path %s, last written %s)%n",
+            out.printf(Locale.ROOT, "%s %s  %s/%s  silent since %s (rows on %d of the last %d days; last path %s, last written %s)%n",
                     s.series().modelName(), s.series().modelVersion(), s.series().metricType(), s.series().metricKey(), s.silentSince(),
                     s.daysInWindow(), rule.windowDays(), s.lastPath() == null ? "unknown" : s.lastPath(), s.lastWrittenAt());
             explain(out, evidence, s.series().modelName(), s.series().modelVersion(), s.series().metricKey(), s.catalogChanges());
