@@ -8,8 +8,6 @@ import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
@@ -44,12 +42,6 @@ public final class SeriesRebuild {
             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
             WHERE i.inhparent = 'ml_monitoring.model_stats_daily'::regclass
             ORDER BY 3
-            """;
-    /** Per series and slice of the month's partition (the partition name comes from the catalog, never from input). */
-    static final String AGGREGATE = """
-            SELECT model_name, model_version, metric_type, metric_key, slice_key, count(*), min(stat_date), max(stat_date),
-                   min(metric_value), max(metric_value), max(updated_at)
-            FROM ml_monitoring.%s GROUP BY 1, 2, 3, 4, 5
             """;
     private final DataSource dataSource;
 
@@ -144,36 +136,19 @@ public final class SeriesRebuild {
             connection.setAutoCommit(false);
             try {
                 try (Statement lock = connection.createStatement()) {
-                    lock.execute("LOCK TABLE ml_monitoring." + month.partition() + " IN SHARE MODE");
+                    lock.execute("LOCK TABLE ml_monitoring.\"" + month.partition().replace("\"", "\"\"") + "\" IN SHARE MODE");
                 }
-                Map<Series, SeriesTables.Aggregate> bySeries = new TreeMap<>();
-                List<String[]> slices = new ArrayList<>();
-                long rows = 0;
-                try (Statement query = connection.createStatement();
-                        ResultSet groups = query.executeQuery(AGGREGATE.formatted(month.partition()))) {
-                    while (groups.next()) {
-                        Series series = new Series(groups.getString(1), groups.getString(2), groups.getString(3), groups.getString(4));
-                        slices.add(new String[] {series.modelName(), series.modelVersion(), series.metricType(), series.metricKey(),
-                            groups.getString(5)});
-                        long count = groups.getLong(6);
-                        rows += count;
-                        bySeries.computeIfAbsent(series, s -> new SeriesTables.Aggregate()).add(count, groups.getObject(7, LocalDate.class),
-                                groups.getObject(8, LocalDate.class), groups.getDouble(9), groups.getDouble(10),
-                                groups.getTimestamp(11).toInstant());
-                    }
-                }
-                SeriesTables.replaceMonth(connection, month.start(), bySeries);
-                SeriesTables.addSlices(connection, slices);
+                long[] counted = SeriesTables.rebuildMonth(connection, month.start(), month.partition());
                 try (PreparedStatement record = connection.prepareStatement(
                         "INSERT INTO ml_monitoring.series_rebuild_months (run_id, month, rows, series) VALUES (?, ?, ?, ?)")) {
                     record.setLong(1, run);
                     record.setObject(2, month.start());
-                    record.setLong(3, rows);
-                    record.setInt(4, bySeries.size());
+                    record.setLong(3, counted[0]);
+                    record.setInt(4, (int) counted[1]);
                     record.executeUpdate();
                 }
                 connection.commit();
-                return new long[] {rows, bySeries.size()};
+                return counted;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;

@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import statbridge.sink.writer.Fact;
@@ -90,18 +89,44 @@ public final class SeriesTables {
               AND m.metric_key = c.metric_key AND m.month = c.month AND r.lo IS NOT NULL
               AND (c.raised_from <= m.min_value OR c.lowered_from >= m.max_value)
             """;
-    static final String DELETE_MONTH = "DELETE FROM ml_monitoring.metric_series_months WHERE month = ?";
-    /** The month's rows; the last path is kept from what the sink recorded (the stat rows do not hold it). */
-    static final String INSERT_MONTH = """
-            INSERT INTO ml_monitoring.metric_series_months AS m
-                   (model_name, model_version, metric_type, metric_key, month, rows, first_date, last_date, min_value, max_value,
-                    last_written_at, last_path)
-            SELECT u.model_name, u.model_version, u.metric_type, u.metric_key, ?::date, u.rows, u.first_date, u.last_date,
-                   u.min_value, u.max_value, u.written, u.last_path
-            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::date[], ?::date[], ?::float8[], ?::float8[],
-                        ?::timestamptz[], ?::text[])
-                   AS u(model_name, model_version, metric_type, metric_key, rows, first_date, last_date, min_value, max_value, written, last_path)
-            ORDER BY 1, 2, 3, 4
+    /**
+     * Replaces the series rows of one month with the aggregate of its partition ({@code %1$s}, a
+     * name from the catalog, never from input; the month is the parameter): rows of series it holds
+     * are updated in place (keeping the last path the sink recorded, which the stat rows do not
+     * hold), rows of series it no longer holds deleted, slices added. One statement, so the
+     * aggregate is read once and nothing goes through the client. Returns the rows aggregated and
+     * the series.
+     */
+    static final String REBUILD_MONTH = """
+            WITH g AS MATERIALIZED (
+                SELECT model_name, model_version, metric_type, metric_key, slice_key, count(*) AS rows, min(stat_date) AS first_date,
+                       max(stat_date) AS last_date, min(metric_value) AS min_value, max(metric_value) AS max_value,
+                       max(updated_at) AS written
+                FROM ml_monitoring.%1$s GROUP BY 1, 2, 3, 4, 5
+            ), series AS MATERIALIZED (
+                SELECT model_name, model_version, metric_type, metric_key, sum(rows)::bigint AS rows, min(first_date) AS first_date,
+                       max(last_date) AS last_date, min(min_value) AS min_value, max(max_value) AS max_value, max(written) AS written
+                FROM g GROUP BY 1, 2, 3, 4
+            ), slices AS (
+                INSERT INTO ml_monitoring.metric_series_slices (model_name, model_version, metric_type, metric_key, slice_key)
+                SELECT model_name, model_version, metric_type, metric_key, slice_key FROM g ORDER BY 1, 2, 3, 4, 5
+                ON CONFLICT DO NOTHING
+            ), gone AS (
+                DELETE FROM ml_monitoring.metric_series_months m WHERE m.month = ?::date AND NOT EXISTS (
+                    SELECT 1 FROM series s WHERE s.model_name = m.model_name AND s.model_version = m.model_version
+                                             AND s.metric_type = m.metric_type AND s.metric_key = m.metric_key)
+            ), replaced AS (
+                INSERT INTO ml_monitoring.metric_series_months AS m
+                       (model_name, model_version, metric_type, metric_key, month, rows, first_date, last_date, min_value, max_value,
+                        last_written_at, last_path)
+                SELECT model_name, model_version, metric_type, metric_key, ?::date, rows, first_date, last_date, min_value, max_value,
+                       written, NULL
+                FROM series ORDER BY 1, 2, 3, 4
+                ON CONFLICT (model_name, model_version, metric_type, metric_key, month) DO UPDATE
+                SET rows = EXCLUDED.rows, first_date = EXCLUDED.first_date, last_date = EXCLUDED.last_date,
+                    min_value = EXCLUDED.min_value, max_value = EXCLUDED.max_value, last_written_at = EXCLUDED.last_written_at
+            )
+            SELECT coalesce(sum(rows), 0), count(*) FROM series
             """;
 
     private SeriesTables() {
@@ -156,112 +181,19 @@ public final class SeriesTables {
         }
     }
 
-    /** The last paths the sink recorded for the month, which the stat rows cannot give back. */
-    private static Map<Series, String> paths(Connection connection, LocalDate month) throws SQLException {
-        Map<Series, String> paths = new TreeMap<>();
-        try (PreparedStatement query = connection.prepareStatement("SELECT model_name, model_version, metric_type, metric_key, last_path "
-                + "FROM ml_monitoring.metric_series_months WHERE month = ? AND last_path IS NOT NULL")) {
-            query.setObject(1, month);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    paths.put(new Series(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4)), rows.getString(5));
-                }
+    /** Rebuilds one month from its partition {@code partition} (see {@link #REBUILD_MONTH}); returns rows and series. */
+    static long[] rebuildMonth(Connection connection, LocalDate month, String partition) throws SQLException {
+        try (PreparedStatement rebuild = connection.prepareStatement(REBUILD_MONTH.formatted(quoted(partition)))) {
+            rebuild.setObject(1, month);
+            rebuild.setObject(2, month);
+            try (ResultSet counted = rebuild.executeQuery()) {
+                counted.next();
+                return new long[] {counted.getLong(1), counted.getLong(2)};
             }
-        }
-        return paths;
-    }
-
-    /** A series' rows in one month, as a rebuild aggregates them. */
-    static final class Aggregate {
-        long rows;
-        LocalDate first;
-        LocalDate last;
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        java.time.Instant written;
-
-        void add(long count, LocalDate firstDate, LocalDate lastDate, double lo, double hi, java.time.Instant at) {
-            rows += count;
-            first = first == null || firstDate.isBefore(first) ? firstDate : first;
-            last = last == null || lastDate.isAfter(last) ? lastDate : last;
-            min = Math.min(min, lo);
-            max = Math.max(max, hi);
-            written = written == null || at.isAfter(written) ? at : written;
         }
     }
 
-    /**
-     * Replaces the series rows of {@code month} with {@code bySeries}, the aggregate of its
-     * partition, keeping the last paths the sink recorded (the stat rows do not hold them).
-     */
-    static void replaceMonth(Connection connection, LocalDate month, Map<Series, Aggregate> bySeries) throws SQLException {
-        Map<Series, String> paths = paths(connection, month);
-        try (PreparedStatement delete = connection.prepareStatement(DELETE_MONTH)) {
-            delete.setObject(1, month);
-            delete.executeUpdate();
-        }
-        if (bySeries.isEmpty()) {
-            return;
-        }
-        int n = bySeries.size();
-        String[][] keys = new String[4][n];
-        Long[] rows = new Long[n];
-        String[] first = new String[n];
-        String[] last = new String[n];
-        Double[] min = new Double[n];
-        Double[] max = new Double[n];
-        String[] written = new String[n];
-        String[] path = new String[n];
-        int i = 0;
-        for (Map.Entry<Series, Aggregate> entry : bySeries.entrySet()) {
-            Series s = entry.getKey();
-            Aggregate a = entry.getValue();
-            keys[0][i] = s.modelName();
-            keys[1][i] = s.modelVersion();
-            keys[2][i] = s.metricType();
-            keys[3][i] = s.metricKey();
-            rows[i] = a.rows;
-            first[i] = a.first.toString();
-            last[i] = a.last.toString();
-            min[i] = a.min;
-            max[i] = a.max;
-            written[i] = a.written.toString();
-            path[i] = paths.get(s);
-            i++;
-        }
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_MONTH)) {
-            insert.setObject(1, month);
-            for (int k = 0; k < 4; k++) {
-                insert.setArray(k + 2, connection.createArrayOf("text", keys[k]));
-            }
-            insert.setArray(6, connection.createArrayOf("int8", rows));
-            insert.setArray(7, connection.createArrayOf("text", first));
-            insert.setArray(8, connection.createArrayOf("text", last));
-            insert.setArray(9, connection.createArrayOf("float8", min));
-            insert.setArray(10, connection.createArrayOf("float8", max));
-            insert.setArray(11, connection.createArrayOf("text", written));
-            insert.setArray(12, connection.createArrayOf("text", path));
-            insert.executeUpdate();
-        }
-    }
-
-    /** Records the (series, slice) pairs in {@code slices} (each model, version, type, key, slice). */
-    static void addSlices(Connection connection, List<String[]> slices) throws SQLException {
-        if (slices.isEmpty()) {
-            return;
-        }
-        slices.sort((a, b) -> java.util.Arrays.compare(a, b));
-        String[][] columns = new String[5][slices.size()];
-        for (int i = 0; i < slices.size(); i++) {
-            for (int k = 0; k < 5; k++) {
-                columns[k][i] = slices.get(i)[k];
-            }
-        }
-        try (PreparedStatement add = connection.prepareStatement(SeriesTables.ADD_SLICES)) {
-            for (int k = 0; k < 5; k++) {
-                add.setArray(k + 1, connection.createArrayOf("text", columns[k]));
-            }
-            add.executeUpdate();
-        }
+    private static String quoted(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 }

@@ -96,8 +96,8 @@ class MigrationBenchmark {
      * The metric-series rebuild: 8 models x 2 versions x {@code bench.import.days} days x 15 slices x
      * 30 metrics of history the sink never saw (2,628,000 stat rows by default, twelve monthly
      * partitions), rebuilt into metric_series, beside a plain aggregate scan of the same rows (the
-     * series' counts, dates, extremes and distinct slices in one GROUP BY) in the same run; then
-     * checked equal to it.
+     * series' counts, dates and extremes in one GROUP BY) in the same run; then checked equal to the
+     * literal aggregate.
      */
     @Test
     void seriesRebuildAgainstAPlainAggregateScan() throws Exception {
@@ -111,11 +111,13 @@ class MigrationBenchmark {
                     + "'-infinity', -1, 'import', 0 "
                     + "FROM generate_series(1, " + MODELS + ") m, generate_series(1, 2) v, generate_series(0, " + (IMPORT_DAYS - 1) + ") d, "
                     + "generate_series(1, " + SLICES + ") s, generate_series(0, " + (METRICS - 1) + ") k");
-            db.execute("VACUUM ANALYZE ml_monitoring.model_stats_daily");
+            db.execute("ANALYZE ml_monitoring.model_stats_daily");
             long rows = Long.parseLong(db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily").get(0));
 
+            db.rows("SELECT count(*) FROM ml_monitoring.model_stats_daily"); // both start from a warm cache
             long scanStart = System.nanoTime();
-            List<String> aggregate = db.seriesAggregate();
+            db.rows("SELECT count(*) FROM (SELECT model_name, model_version, metric_type, metric_key, count(*), min(stat_date), "
+                    + "max(stat_date), min(metric_value), max(metric_value) FROM ml_monitoring.model_stats_daily GROUP BY 1, 2, 3, 4) s");
             double scan = rows / ((System.nanoTime() - scanStart) / 1e9);
 
             long rebuildStart = System.nanoTime();
@@ -124,13 +126,13 @@ class MigrationBenchmark {
             double rebuilt = result.rows() / ((System.nanoTime() - rebuildStart) / 1e9);
 
             String lines = String.format(Locale.ROOT, "P8 metric_series rebuild | %,.0f source rows/s (%,d stat rows, %d months, 2 workers) "
-                    + "| plain aggregate scan of the same rows (one GROUP BY per series, count(DISTINCT slice_key)) %,.0f rows/s "
+                    + "| plain aggregate scan of the same rows (GROUP BY series: count, dates, extremes; PostgreSQL's parallel workers) %,.0f rows/s "
                     + "| ratio %.2f | target >= 1,000,000 source rows/s%n", rebuilt, rows, result.months(), scan, rebuilt / scan);
             System.out.print(lines);
             Path out = Path.of("target", "bench", "P8-series-rebuild.txt");
             Files.createDirectories(out.getParent());
             Files.writeString(out, lines);
-            if (result.rows() != rows || !db.series().equals(aggregate)) {
+            if (result.rows() != rows || !db.series().equals(db.seriesAggregate())) {
                 throw new AssertionError("the rebuilt metric_series differs from the aggregate of the stat rows");
             }
         }
