@@ -1,6 +1,7 @@
 package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +11,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -65,7 +65,7 @@ class SeriesCommandIT {
             }
             producer.flush();
             fixture.awaitCaughtUp(Duration.ofMinutes(2));
-            await(() -> fixture.deadLetters().size() == 2, "the two misspelt events dead-lettered");
+            await("the two misspelt events dead-lettered").atMost(Duration.ofMinutes(2)).until(() -> fixture.deadLetters().size() == 2);
 
             assertThat(cli.run("series", "silent", "--config", config.toString(), "--json")).as(cli.err()).isZero();
             JsonNode report = json.readTree(cli.out());
@@ -90,22 +90,22 @@ class SeriesCommandIT {
                     "dead letters: unmapped-metric-key x2 since \\S+, e\\.g\\. \\(ONLINE, Accuracy\\)")
                     .contains("IntentClassifier v4  ONLINE/accuracy  silent since " + today.minusDays(1),
                             "model ChurnPredictor v4: all 2 of its series silent since " + today.minusDays(1));
-            await(() -> gauge(sink, "statbridge.series.silent", "ONLINE") == 1 && gauge(sink, "statbridge.models.silent", null) == 1,
-                    "the sink's metrics count one silent series and one silent model");
+            await("the sink's metrics count one silent series and one silent model").atMost(Duration.ofMinutes(2))
+                    .until(() -> gauge(sink, "statbridge.series.silent", "ONLINE") == 1 && gauge(sink, "statbridge.models.silent", null) == 1);
             assertThat(gauge(sink, "statbridge.series.silent", "DRIFT")).isZero();
 
             // the fix: the key the job publishes goes into the catalog, and its dead letters are replayed
             assertThat(cli.run("catalog", "add", "accuracy_v2", "ONLINE", "Accuracy", "--config", config.toString())).as(cli.err()).isZero();
             assertThat(cli.run("dlq", "replay", "--reason", "unmapped-metric-key", "--config", config.toString())).as(cli.err()).isZero();
-            await(() -> rows(fixture, "SELECT count(*) FROM ml_monitoring.model_stats_daily WHERE metric_key = 'Accuracy'") == 2,
-                    "the replayed events written");
+            await("the replayed events written").atMost(Duration.ofMinutes(2))
+                    .until(() -> rows(fixture, "SELECT count(*) FROM ml_monitoring.model_stats_daily WHERE metric_key = 'Accuracy'") == 2);
             assertThat(cli.run("series", "silent", "--config", config.toString(), "--json")).isZero();
             JsonNode fixed = json.readTree(cli.out());
             assertThat(fixed.get("series")).as("no longer silent").isEmpty();
             assertThat(fixed.get("moved")).hasSize(1);
             assertThat(fixed.get("moved").get(0).get("to_metric_key").asText()).isEqualTo("Accuracy");
             assertThat(fixed.get("models")).hasSize(1);
-            await(() -> gauge(sink, "statbridge.series.silent", "ONLINE") == 0, "the metric clears");
+            await("the metric clears").atMost(Duration.ofMinutes(2)).until(() -> gauge(sink, "statbridge.series.silent", "ONLINE") == 0);
 
             assertThat(cli.run("series", "list", "--model", "IntentClassifier", "--config", config.toString())).isZero();
             assertThat(cli.out()).contains("3 series of IntentClassifier").containsPattern("ONLINE\\s+accuracy\\s+8\\s");
@@ -129,16 +129,6 @@ class SeriesCommandIT {
             return Long.parseLong(fixture.db.rows(sql).get(0));
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(200);
         }
     }
 }

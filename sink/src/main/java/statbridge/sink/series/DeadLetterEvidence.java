@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,7 +19,7 @@ import statbridge.topics.TopicReader;
  * The dead letters that explain a silence: those of one model (name and version) since a moment,
  * grouped by reason, each group with its count, its time span and one example, read from the
  * dead-letter topic from that moment on (seeking by time). A payload that does not decode is
- * attributed by its key ({@code model/version/date/slice}); one that has neither is counted apart.
+ * attributed by its key ({@code model/version/date/slice}); one that has neither explains nothing.
  */
 public final class DeadLetterEvidence {
 
@@ -52,8 +51,6 @@ public final class DeadLetterEvidence {
     }
 
     private final Map<Model, Map<String, Group>> byModel = new HashMap<>();
-    private long unattributed;
-    private long read;
 
     private DeadLetterEvidence() {
     }
@@ -66,7 +63,7 @@ public final class DeadLetterEvidence {
             Duration timeout) {
         DeadLetterEvidence evidence = new DeadLetterEvidence();
         AvroDeserializer<GenericRecord> reader = new AvroDeserializer<>(registry, false, Map.of());
-        evidence.read = TopicReader.readSince(kafka, dlqTopic, since, timeout, record -> evidence.add(record, reader));
+        TopicReader.readSince(kafka, dlqTopic, since, timeout, record -> evidence.add(record, reader));
         return evidence;
     }
 
@@ -79,8 +76,7 @@ public final class DeadLetterEvidence {
                 ? new Model(String.valueOf(value.get("model_name")), String.valueOf(value.get("model_version")))
                 : fromKey(record.key());
         if (model == null) {
-            unattributed++;
-            return;
+            return; // neither its payload nor its key names a model
         }
         String reason = String.valueOf(DeadLetter.header(record.headers(), DeadLetter.REASON));
         Instant at = Instant.ofEpochMilli(record.timestamp());
@@ -125,23 +121,5 @@ public final class DeadLetterEvidence {
         List<Group> groups = new ArrayList<>(byModel.getOrDefault(new Model(modelName, modelVersion), Map.of()).values());
         groups.sort((a, b) -> Long.compare(b.count(), a.count()));
         return groups;
-    }
-
-    /** Every model's groups, keyed {@code name/version}. */
-    public Map<String, List<Group>> all() {
-        Map<String, List<Group>> all = new LinkedHashMap<>();
-        byModel.keySet().stream().sorted((a, b) -> (a.name() + "/" + a.version()).compareTo(b.name() + "/" + b.version()))
-                .forEach(m -> all.put(m.name() + "/" + m.version(), of(m.name(), m.version())));
-        return all;
-    }
-
-    /** Dead letters read. */
-    public long read() {
-        return read;
-    }
-
-    /** Dead letters whose model could not be told. */
-    public long unattributed() {
-        return unattributed;
     }
 }

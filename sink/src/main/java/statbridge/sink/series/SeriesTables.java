@@ -23,19 +23,12 @@ import statbridge.sink.writer.Fact;
  * written last in the batch and in one order, so batches that touch the same series wait for each
  * other only for the end of a transaction, and never in a cycle.
  *
- * <p>The rebuild's: a month's rows replaced by the aggregate of its partition ({@link #replaceMonth}).
+ * <p>The rebuild's: a month's rows replaced by the aggregate of its partition ({@link #rebuildMonth}).
  */
 public final class SeriesTables {
 
     static final String GATHER = "SELECT ml_monitoring.metric_series_batch()";
-    static final String ADD_SLICES = """
-            INSERT INTO ml_monitoring.metric_series_slices (model_name, model_version, metric_type, metric_key, slice_key)
-            SELECT u.model_name, u.model_version, u.metric_type, u.metric_key, u.slice_key
-            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY
-                   AS u(model_name, model_version, metric_type, metric_key, slice_key, n)
-            ORDER BY u.n
-            ON CONFLICT DO NOTHING
-            """;
+
     /**
      * Folds the gathered changes into the series rows; returns how many series-months a correction
      * may have taken an extreme from. The paths come as arrays (the stat rows do not hold them).
