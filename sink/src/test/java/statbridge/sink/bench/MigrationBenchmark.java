@@ -2,7 +2,9 @@ package statbridge.sink.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.time.YearMonth;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -78,7 +80,7 @@ class MigrationBenchmark {
             for (int round = 0; round < ROUNDS; round++) {
                 if (round > 0) {
                     // The months brought in before go, so each round imports into an empty database again.
-                    YearMonth last = YearMonth.from(java.time.LocalDate.of(2023, 1, 1).plusDays(IMPORT_DAYS - 1));
+                    YearMonth last = YearMonth.from(LocalDate.of(2023, 1, 1).plusDays(IMPORT_DAYS - 1));
                     for (YearMonth month = YearMonth.of(2023, 1); !month.isAfter(last); month = month.plusMonths(1)) {
                         for (String table : Partitions.TABLES) {
                             db.execute("DROP TABLE ml_monitoring." + Partitions.partitionName(table, month));
@@ -243,16 +245,12 @@ class MigrationBenchmark {
 
     private static double median(double[] values) {
         double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
+        Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String figures(double[] values) {
-        List<String> out = new java.util.ArrayList<>();
-        for (double value : values) {
-            out.add(String.format(Locale.ROOT, "%,.0f", value));
-        }
-        return String.join(", ", out);
+        return String.join(", ", Arrays.stream(values).mapToObj(value -> String.format(Locale.ROOT, "%,.0f", value)).toList());
     }
 }
