@@ -44,6 +44,12 @@ public final class LegacyReaders {
 
     static final String LEGACY_PREFIX = "model_stats_daily_legacy";
 
+    /**
+     * The role the console reads as (migration V10): its charts of the legacy shape are
+     * statbridge's own reads, not a reader's.
+     */
+    public static final String CONSOLE_ROLE = "statbridge_console";
+
     static final String LOCK_SAMPLING = """
             SELECT stats_reset FROM ml_monitoring.legacy_reader_sampling WHERE id = 1 FOR UPDATE
             """;
@@ -115,7 +121,9 @@ public final class LegacyReaders {
     /** @param ownRoles other roles statbridge runs as, whose statements are not readers either */
     public LegacyReaders(DataSource dataSource, List<String> ownRoles) {
         this.dataSource = dataSource;
-        this.ownRoles = List.copyOf(ownRoles);
+        List<String> own = new java.util.ArrayList<>(ownRoles);
+        own.add(CONSOLE_ROLE);
+        this.ownRoles = List.copyOf(own);
     }
 
     /**

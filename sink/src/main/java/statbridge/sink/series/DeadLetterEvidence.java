@@ -51,8 +51,15 @@ public final class DeadLetterEvidence {
     }
 
     private final Map<Model, Map<String, Group>> byModel = new HashMap<>();
+    private final AvroDeserializer<GenericRecord> reader;
 
-    private DeadLetterEvidence() {
+    private DeadLetterEvidence(SchemaRegistryClient registry) {
+        this.reader = new AvroDeserializer<>(registry, false, Map.of());
+    }
+
+    /** An empty collection that {@link #add} fills, for a reader of the topic that does more with each record. */
+    public static DeadLetterEvidence collecting(SchemaRegistryClient registry) {
+        return new DeadLetterEvidence(registry);
     }
 
     /**
@@ -61,13 +68,13 @@ public final class DeadLetterEvidence {
      */
     public static DeadLetterEvidence read(Map<String, Object> kafka, SchemaRegistryClient registry, String dlqTopic, Instant since,
             Duration timeout) {
-        DeadLetterEvidence evidence = new DeadLetterEvidence();
-        AvroDeserializer<GenericRecord> reader = new AvroDeserializer<>(registry, false, Map.of());
-        TopicReader.readSince(kafka, dlqTopic, since, timeout, record -> evidence.add(record, reader));
+        DeadLetterEvidence evidence = new DeadLetterEvidence(registry);
+        TopicReader.readSince(kafka, dlqTopic, since, timeout, evidence::add);
         return evidence;
     }
 
-    private void add(ConsumerRecord<byte[], byte[]> record, AvroDeserializer<GenericRecord> reader) {
+    /** Takes one record of the dead-letter topic into account (a replay marker is skipped). */
+    public void add(ConsumerRecord<byte[], byte[]> record) {
         if (record.headers().lastHeader(DeadLetter.REPLAYED) != null) {
             return;
         }
