@@ -22,6 +22,7 @@ public final class ConfigReference {
         all.addAll(statbridge.sink.lifecycle.LifecycleSettings.all());
         all.addAll(statbridge.sink.series.SeriesSettings.all());
         all.addAll(statbridge.operations.OperationsSettings.all());
+        all.addAll(statbridge.console.ConsoleSettings.all());
         return all;
     }
 

@@ -36,7 +36,7 @@ public final class Statbridge implements Runnable {
     /** The subcommands every build has, after the local ones ({@link LocalCommands}). */
     private static final List<Class<?>> COMMANDS = List.of(PublishCommand.class, PipelineCommand.class, SinkCommand.class,
             DualWriteCommand.class, BackfillCommand.class, ImportCommand.class, VerifyCommand.class, PurgeLegacyCommand.class, LegacyCommand.class, CatalogCommand.class,
-            DlqCommand.class, SeriesCommand.class, DbCommand.class, SchemasCommand.class, ConfigCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
+            DlqCommand.class, SeriesCommand.class, ConsoleCommand.class, DbCommand.class, SchemasCommand.class, ConfigCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
 
     /** Builds the command line with statbridge's error handling. */
     public static CommandLine commandLine() {

@@ -202,6 +202,33 @@ class HostileInputIT {
                 intent.get("dead_letters").forEach(group -> explained.add(group.get("reason").asText()));
                 assertThat(explained).as("the poison records' reasons, attributed to the model by their keys")
                         .contains(Reasons.BAD_WIRE_FORMAT, Reasons.UNSUPPORTED_SCHEMA, Reasons.UNKNOWN_SCHEMA_ID);
+
+                // the console reads the same dead-letter topic in the background, under a 128 MB heap, and counts them by reason
+                Process console = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+                        "-XX:+UseSerialGC", "-jar", "target/statbridge.jar", "console", "--config", config.toString(), "--console-port", "0")
+                        .redirectError(Path.of("target", "hostile-console.err").toFile()).start();
+                try {
+                    String line = new java.io.BufferedReader(new java.io.InputStreamReader(console.getInputStream(), StandardCharsets.UTF_8))
+                            .readLine();
+                    assertThat(line).as(Files.readString(Path.of("target", "hostile-console.err"))).startsWith("console=http://127.0.0.1:");
+                    java.net.URI page = java.net.URI.create(line.substring("console=".length()));
+                    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                    String[] body = {""};
+                    org.awaitility.Awaitility.await("the console's dead letters by reason").atMost(Duration.ofMinutes(2))
+                            .pollInterval(Duration.ofMillis(500)).until(() -> {
+                                body[0] = http.send(java.net.http.HttpRequest.newBuilder(page).build(),
+                                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                                return body[0].contains("data-reason=\"" + Reasons.BAD_WIRE_FORMAT + "\"");
+                            });
+                    assertThat(body[0]).contains("data-reason=\"" + Reasons.UNSUPPORTED_SCHEMA + "\"",
+                            "data-reason=\"" + Reasons.UNKNOWN_SCHEMA_ID + "\"", "<p>" + String.format(java.util.Locale.ROOT, "%,d", reasons.size())
+                                    + " in all</p>");
+                    assertThat(console.isAlive()).isTrue();
+                    assertThat(Files.readString(Path.of("target", "hostile-console.err"))).doesNotContain("OutOfMemoryError");
+                } finally {
+                    console.destroy();
+                    console.waitFor(30, TimeUnit.SECONDS);
+                }
             } finally {
                 pipeline.destroy();
                 sink.destroy();
