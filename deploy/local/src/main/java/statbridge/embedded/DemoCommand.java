@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -32,6 +33,8 @@ import statbridge.cli.ConnectionOptions;
 import statbridge.logging.LogFiles;
 import statbridge.cli.ExitCodes;
 import statbridge.config.CommonSettings;
+import statbridge.console.ConsoleServer;
+import statbridge.console.ConsoleSettings;
 import statbridge.deadletter.DeadLetter;
 import statbridge.embedded.EmbeddedStack;
 import statbridge.publish.StatPublisher;
@@ -59,6 +62,14 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "Show the components' logs here instead of only in the log file the demo names.")
     boolean verbose;
+
+    @Option(names = "--console-port", defaultValue = "8088",
+            description = "Port of the console (the read-only web page), or the next free one (default: ${DEFAULT-VALUE}).")
+    int consolePort;
+
+    @Option(names = "--keep-running", description = "After the demo, keep the stack and the console running until Ctrl-C, "
+            + "to look around in the console and with the other commands.")
+    boolean keepRunning;
 
     @Spec
     CommandSpec spec;
@@ -96,9 +107,11 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.flush();
         try (logs; EmbeddedStack stack = EmbeddedStack.start(data, 9092, 8081, 5432, false, connection.resolveWithoutLocalEndpoints(),
-                new SimpleMeterRegistry(), spec.commandLine().getErr())) {
+                new SimpleMeterRegistry(), spec.commandLine().getErr());
+                ConsoleServer console = ConsoleServer.start(ConsoleSettings.withFlags(stack.configuration(), consolePort, null))) {
             EmbeddedStack.Endpoints endpoints = stack.endpoints();
-            out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
+            out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc()
+                    + " console=" + console.url());
             Published counts = publish(stack);
             long expectedRows = counts.rows();
             out.printf(Locale.ROOT, "published %,d events: %,d v1 (legacy jobs), %,d v2 (migrated jobs), for %d jobs x %d slices x 30 days, "
@@ -142,6 +155,15 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  ./statbridge catalog list                the metric catalog; catalog add/import change it");
             out.println("  ./statbridge catalog guide               the migration guide for dashboard owners");
             out.println("  ./statbridge series silent               the series gone silent, and why; series list shows them all");
+            out.println("  ./statbridge demo --keep-running         and open the console: the migration, and both shapes' charts");
+            if (keepRunning) {
+                out.println();
+                out.println("The stack and the console keep running: open " + console.url() + " (Ctrl-C stops them).");
+                out.flush();
+                CountDownLatch interrupted = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(interrupted::countDown, "statbridge-demo-stop"));
+                interrupted.await();
+            }
             out.flush();
         } finally {
             if (dataDir == null) {

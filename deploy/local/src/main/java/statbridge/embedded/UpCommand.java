@@ -11,6 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import statbridge.cli.ConnectionOptions;
+import statbridge.console.ConsoleServer;
+import statbridge.console.ConsoleSettings;
 import statbridge.cli.ExitCodes;
 import statbridge.embedded.EmbeddedStack;
 import statbridge.logging.LogFiles;
@@ -20,8 +22,8 @@ import statbridge.operations.OperationsServer;
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Starts the whole stack on this machine, no Docker: a real Kafka broker (KRaft, in this process), a schema "
                 + "registry speaking the Confluent REST API, a real PostgreSQL, the pipeline and the sink; data is kept in "
-                + "--data-dir, so a restart keeps it. Prints one line READY kafka=HOST:PORT registry=URL jdbc=URL once "
-                + "everything accepts work, and runs until Ctrl-C or SIGTERM. Other statbridge commands on this machine find it "
+                + "--data-dir, so a restart keeps it. Prints one line READY kafka=HOST:PORT registry=URL jdbc=URL console=URL "
+                + "once everything accepts work (the console is the read-only web page of the migration, 'statbridge console'), and runs until Ctrl-C or SIGTERM. Other statbridge commands on this machine find it "
                 + "without flags. It is for one machine: every service listens on 127.0.0.1, the registry keeps no replicas and "
                 + "has no authentication; in production, run 'statbridge pipeline' and 'statbridge sink' against your own "
                 + "Kafka, schema registry and PostgreSQL.")
@@ -47,6 +49,10 @@ final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--metrics-port", defaultValue = "9400", description = "Port for /metrics and /health; -1 turns it off (default: ${DEFAULT-VALUE}).")
     int metricsPort;
+
+    @Option(names = "--console-port", defaultValue = "8088",
+            description = "Port of the console (the read-only web page), or the next free one (default: ${DEFAULT-VALUE}).")
+    int consolePort;
 
     @Option(names = "--registry-read-only", description = "Once the contract's schemas are registered, the embedded registry "
             + "serves reads only: a producer can no longer register a schema of its own (auto.register.schemas).")
@@ -76,7 +82,9 @@ final class UpCommand implements Callable<Integer> {
                 connection.resolveWithoutLocalEndpoints(), registry, spec.commandLine().getErr());
         OperationsServer operations = metricsPort < 0 ? null : OperationsServer.start("127.0.0.1", metricsPort, registry,
                 stack::liveness, stack::health);
+        ConsoleServer console = ConsoleServer.start(ConsoleSettings.withFlags(stack.configuration(), consolePort, null));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            console.close();
             stack.close();
             if (operations != null) {
                 operations.close();
@@ -97,7 +105,8 @@ final class UpCommand implements Callable<Integer> {
             stack.registryReadOnly();
         }
         EmbeddedStack.Endpoints endpoints = stack.endpoints();
-        out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc());
+        out.println("READY kafka=" + endpoints.kafka() + " registry=" + endpoints.registry() + " jdbc=" + endpoints.jdbc()
+                + " console=" + console.url());
         out.flush();
         stopped.await();
         return ExitCodes.OK;

@@ -22,7 +22,7 @@ final class BenchmarkTable {
     static void write(String date) throws IOException {
         List<String> rows = new ArrayList<>();
         for (Path dir : List.of(Path.of("..", "..", "pipeline", "target", "bench"), Path.of("..", "..", "sink", "target", "bench"),
-                Path.of("target", "bench"))) {
+                Path.of("..", "target", "bench"), Path.of("target", "bench"))) {
             if (!Files.isDirectory(dir)) {
                 continue;
             }

@@ -103,7 +103,19 @@ class UpCommandIT {
                 + "\"metric_value\": \"0.04\"}", "\"topic\": \"model-business-stats.v2\"", "\"business_metric_value\": \"1250.0\"");
     }
 
-    private static final Pattern READY = Pattern.compile("READY kafka=(\\S+) registry=(\\S+) jdbc=(\\S+)");
+    private static void theConsoleItPrintsShowsTheMigrationAndBothShapes(String console) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(console)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+        assertThat(page.body()).contains("<span id=\"mode\" class=\"badge warn\">on</span>", "ChurnPredictor v3");
+        HttpResponse<String> model = http.send(HttpRequest.newBuilder(URI.create(console + "model?model=ChurnPredictor&version=v3&from=2026-11-20&to=2026-11-20"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(model.statusCode()).as(model.body()).isEqualTo(200);
+        assertThat(model.body()).as("the Python job's churn_rate, charted from both shapes")
+                .contains("data-metric=\"churn_rate\"", "data-points=\"2026-11-20=0.04\"", "identical");
+    }
+
+    private static final Pattern READY = Pattern.compile("READY kafka=(\\S+) registry=(\\S+) jdbc=(\\S+) console=(http://127\\.0\\.0\\.1:\\d+/)");
 
     @Test
     void plainClientsConnectToTheEndpointsUpPrintsAndItStopsOnSigterm() throws Exception {
@@ -111,7 +123,7 @@ class UpCommandIT {
         Path data = Files.createTempDirectory("statbridge-up");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 "target/statbridge.jar", "up", "--data-dir", data.toString(), "--kafka-port", "19092", "--registry-port", "18081",
-                "--pg-port", "15432", "--metrics-port", "-1");
+                "--pg-port", "15432", "--metrics-port", "-1", "--console-port", "18088");
         builder.environment().put("STATBRIDGE_HOME", home.toString());
         builder.redirectError(Path.of("target", "up-command.log").toFile());
         Process up = builder.start();
@@ -138,6 +150,7 @@ class UpCommandIT {
 
             aPythonJobPublishesV1AndV2AndReadsTheUpcastBack(ready.group(1), ready.group(2), ready.group(3));
             nodeJobsPublishWithKafkajsAndWithConfluentsSerdeAndReadTheUpcastBack(ready.group(1), ready.group(2), ready.group(3));
+            theConsoleItPrintsShowsTheMigrationAndBothShapes(ready.group(4));
 
             assertThat(Files.readString(Path.of("target", "up-command.log"))).as("the terminal: statbridge's progress, not the components' logs")
                     .contains("logs: " + data.resolve("statbridge.log") + " (--verbose shows them here)", "starting Kafka")
