@@ -20,6 +20,8 @@ final class SvgChart {
     private static final int RIGHT = 8;
     private static final int TOP = 10;
     private static final int BOTTOM = 22;
+    /** Up to this many points a chart marks each with a dot that names its day and value; beyond, the line alone. */
+    static final int DOTS = 62;
 
     private SvgChart() {
     }
@@ -81,6 +83,7 @@ final class SvgChart {
         StringBuilder line = new StringBuilder();
         StringBuilder dots = new StringBuilder();
         int drawn = 0;
+        boolean marked = points.size() <= DOTS;
         for (Point p : points) {
             Double v = value.apply(p);
             if (v == null) {
@@ -89,8 +92,10 @@ final class SvgChart {
             double x = LEFT + plotWidth * ChronoUnit.DAYS.between(from, p.date()) / days;
             double y = TOP + plotHeight * (1 - (v - scale.min()) / (scale.max() - scale.min()));
             line.append(drawn == 0 ? "" : " ").append(fmt(x)).append(',').append(fmt(y));
-            dots.append("<circle cx=\"").append(fmt(x)).append("\" cy=\"").append(fmt(y)).append("\" r=\"2.5\"><title>")
-                    .append(p.date()).append(": ").append(v).append("</title></circle>");
+            if (marked) {
+                dots.append("<circle cx=\"").append(fmt(x)).append("\" cy=\"").append(fmt(y)).append("\" r=\"2.5\"><title>")
+                        .append(p.date()).append(": ").append(v).append("</title></circle>");
+            }
             drawn++;
         }
         if (drawn == 0) {
@@ -105,8 +110,9 @@ final class SvgChart {
         return "<text x=\"" + fmt(x) + "\" y=\"" + fmt(y) + "\" text-anchor=\"" + anchor + "\">" + Html.escape(text) + "</text>";
     }
 
+    /** One decimal, as fast as a chart of a year of thirty metrics needs (coordinates lie between 0 and the chart's size). */
     private static String fmt(double value) {
-        return String.format(Locale.ROOT, "%.1f", value);
+        return Double.toString(Math.round(value * 10) / 10.0);
     }
 
     private static String number(double value) {

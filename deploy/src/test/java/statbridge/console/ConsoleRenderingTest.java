@@ -51,6 +51,19 @@ class ConsoleRenderingTest {
     }
 
     @Test
+    void aLongSeriesIsDrawnAsALineWithoutADotPerDay() {
+        List<Point> year = new java.util.ArrayList<>();
+        for (int d = 0; d < 366; d++) {
+            year.add(new Point(DAY.plusDays(d), (double) d, null));
+        }
+        String svg = SvgChart.render("new", "new", year, Point::value, DAY, DAY.plusDays(365), SvgChart.Scale.of(year, List.of(), Point::value));
+        assertThat(svg).contains("<polyline").doesNotContain("<circle");
+        assertThat(svg.substring(svg.indexOf("data-points=")).split(";", -1)).hasSize(366);
+        assertThat(SvgChart.render("new", "new", year.subList(0, SvgChart.DOTS), Point::value, DAY, DAY.plusDays(365),
+                SvgChart.Scale.of(year, List.of(), Point::value)).split("<circle", -1)).hasSize(SvgChart.DOTS + 1);
+    }
+
+    @Test
     void anEmptyOrFlatSeriesStillDrawsAFrame() {
         assertThat(SvgChart.render("new", "new", List.of(), Point::value, DAY, DAY.plusDays(9), SvgChart.Scale.of(List.of(), List.of(), Point::value)))
                 .contains("no rows in this range", "data-points=\"\"").doesNotContain("<polyline");

@@ -16,6 +16,7 @@ class DemoCommandIT {
 
         assertThat(cli.run("demo")).as(cli.err()).isZero();
 
+        assertThat(cli.out()).containsPattern("READY kafka=\\S+ registry=\\S+ jdbc=\\S+ console=http://127\\.0\\.0\\.1:\\d+/\n");
         assertThat(cli.out()).contains("READY kafka=", "published 2,536 events", "model_stats_daily_legacy, IntentClassifier v4",
                 "kpi_deflection_rate", "BUSINESS     deflection_rate", "Parity between the two shapes: EQUAL — legacy 1,792 rows",
                 "Dead letters (model-stats.dlq): 18 {bad-wire-format=1, unknown-schema-id=1, unmapped-metric-key=16}", "Try next:",
