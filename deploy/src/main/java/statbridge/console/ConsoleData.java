@@ -167,104 +167,85 @@ public final class ConsoleData implements AutoCloseable {
         return new Overview(status, verdict, problem, quietPeriod, silent, sinkOffsets());
     }
 
+    /** What to do with each row of a query. */
+    @FunctionalInterface
+    interface Row {
+        void read(ResultSet rows) throws SQLException;
+    }
+
+    /** Runs {@code sql} with {@code parameters} bound in order, and hands each row to {@code row}. */
+    static void each(Connection connection, String sql, List<Object> parameters, Row row) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                query.setObject(i + 1, parameters.get(i));
+            }
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    row.read(rows);
+                }
+            }
+        }
+    }
+
+    /** As {@link #each}, on a connection of the pool, in a read-only transaction of its own. */
+    private void read(String sql, List<Object> parameters, Row row) throws SQLException {
+        try (Connection connection = database.dataSource().getConnection()) {
+            each(connection, sql, parameters, row);
+            connection.rollback();
+        }
+    }
+
+    static List<Object> legacyParameters(String model, String version, String slice, LocalDate from, LocalDate to) {
+        return List.of(model, version, slice, from, to);
+    }
+
+    static List<Object> newParameters(String model, String version, String slice, LocalDate from, LocalDate to) {
+        return List.of(from, to, model, version, slice, from, to);
+    }
+
     /** The sink's next offset per {@code topic-partition}, as it committed them with its rows. */
     Map<String, Long> sinkOffsets() throws SQLException {
         Map<String, Long> offsets = new TreeMap<>();
-        try (Connection connection = database.dataSource().getConnection();
-                PreparedStatement query = connection.prepareStatement(SINK_OFFSETS)) {
-            query.setString(1, sinkGroup);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    offsets.put(rows.getString(1) + "-" + rows.getInt(2), rows.getLong(3));
-                }
-            }
-            connection.rollback();
-        }
+        read(SINK_OFFSETS, List.of(sinkGroup), rows -> offsets.put(rows.getString(1) + "-" + rows.getInt(2), rows.getLong(3)));
         return offsets;
     }
 
     public List<ModelVersion> models() throws SQLException {
         List<ModelVersion> models = new ArrayList<>();
-        try (Connection connection = database.dataSource().getConnection();
-                PreparedStatement query = connection.prepareStatement(MODELS); ResultSet rows = query.executeQuery()) {
-            while (rows.next()) {
-                models.add(new ModelVersion(rows.getString(1), rows.getString(2)));
-            }
-            connection.rollback();
-        }
+        read(MODELS, List.of(), rows -> models.add(new ModelVersion(rows.getString(1), rows.getString(2))));
         return models;
     }
 
     public List<String> slices(String model, String version) throws SQLException {
         List<String> slices = new ArrayList<>();
-        try (Connection connection = database.dataSource().getConnection();
-                PreparedStatement query = connection.prepareStatement(SLICES)) {
-            query.setString(1, model);
-            query.setString(2, version);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    slices.add(rows.getString(1));
-                }
-            }
-            connection.rollback();
-        }
+        read(SLICES, List.of(model, version), rows -> slices.add(rows.getString(1)));
         return slices;
     }
 
     public List<SeriesInfo> series(String model, String version) throws SQLException {
         List<SeriesInfo> series = new ArrayList<>();
-        try (Connection connection = database.dataSource().getConnection();
-                PreparedStatement query = connection.prepareStatement(SERIES)) {
-            query.setString(1, model);
-            query.setString(2, version);
-            try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    series.add(new SeriesInfo(rows.getString(1), rows.getString(2), rows.getString(3), rows.getObject(4, LocalDate.class),
-                            rows.getObject(5, LocalDate.class)));
-                }
-            }
-            connection.rollback();
-        }
+        read(SERIES, List.of(model, version), rows -> series.add(new SeriesInfo(rows.getString(1), rows.getString(2), rows.getString(3),
+                rows.getObject(4, LocalDate.class), rows.getObject(5, LocalDate.class))));
         return series;
     }
 
     /**
      * The charts of one model, version and slice from {@code from} to {@code to}: one per series of
      * {@code series}, and one for each legacy {@code metric_name} the new shape has no series for.
+     * Both shapes are read in one snapshot.
      */
     public List<Chart> charts(String model, String version, String slice, LocalDate from, LocalDate to, List<SeriesInfo> series)
             throws SQLException {
         Map<String, List<Point>> legacy = new TreeMap<>();
         Map<String, List<Point>> current = new TreeMap<>();
         try (Connection connection = database.dataSource().getConnection()) {
-            try (PreparedStatement query = connection.prepareStatement(LEGACY_POINTS)) {
-                query.setString(1, model);
-                query.setString(2, version);
-                query.setString(3, slice);
-                query.setObject(4, from);
-                query.setObject(5, to);
-                try (ResultSet rows = query.executeQuery()) {
-                    while (rows.next()) {
-                        legacy.computeIfAbsent(rows.getString(1), k -> new ArrayList<>())
-                                .add(new Point(rows.getObject(2, LocalDate.class), number(rows, 3), number(rows, 4)));
-                    }
-                }
-            }
-            try (PreparedStatement query = connection.prepareStatement(NEW_POINTS)) {
-                query.setObject(1, from);
-                query.setObject(2, to);
-                query.setString(3, model);
-                query.setString(4, version);
-                query.setString(5, slice);
-                query.setObject(6, from);
-                query.setObject(7, to);
-                try (ResultSet rows = query.executeQuery()) {
-                    while (rows.next()) {
-                        current.computeIfAbsent(rows.getString(1) + "\u0000" + rows.getString(2), k -> new ArrayList<>())
-                                .add(new Point(rows.getObject(3, LocalDate.class), number(rows, 4), number(rows, 5)));
-                    }
-                }
-            }
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            each(connection, LEGACY_POINTS, legacyParameters(model, version, slice, from, to), rows ->
+                    legacy.computeIfAbsent(rows.getString(1), k -> new ArrayList<>())
+                            .add(new Point(rows.getObject(2, LocalDate.class), number(rows, 3), number(rows, 4))));
+            each(connection, NEW_POINTS, newParameters(model, version, slice, from, to), rows ->
+                    current.computeIfAbsent(rows.getString(1) + "\u0000" + rows.getString(2), k -> new ArrayList<>())
+                            .add(new Point(rows.getObject(3, LocalDate.class), number(rows, 4), number(rows, 5))));
             connection.rollback();
         }
         List<Chart> charts = new ArrayList<>();

@@ -7,8 +7,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -147,24 +145,10 @@ class ConsoleBenchmark {
         try (Connection connection = db.connection()) {
             for (int i = -3; i < REQUESTS; i++) {
                 long start = System.nanoTime();
-                try (PreparedStatement legacy = connection.prepareStatement(ConsoleData.LEGACY_POINTS)) {
-                    legacy.setString(1, model);
-                    legacy.setString(2, version);
-                    legacy.setString(3, slice);
-                    legacy.setObject(4, from);
-                    legacy.setObject(5, to);
-                    drain(legacy);
-                }
-                try (PreparedStatement current = connection.prepareStatement(ConsoleData.NEW_POINTS)) {
-                    current.setObject(1, from);
-                    current.setObject(2, to);
-                    current.setString(3, model);
-                    current.setString(4, version);
-                    current.setString(5, slice);
-                    current.setObject(6, from);
-                    current.setObject(7, to);
-                    drain(current);
-                }
+                ConsoleData.each(connection, ConsoleData.LEGACY_POINTS, ConsoleData.legacyParameters(model, version, slice, from, to),
+                        rows -> rows.getObject(2));
+                ConsoleData.each(connection, ConsoleData.NEW_POINTS, ConsoleData.newParameters(model, version, slice, from, to),
+                        rows -> rows.getObject(3));
                 if (i >= 0) {
                     millis[i] = (System.nanoTime() - start) / 1e6;
                 }
@@ -172,14 +156,6 @@ class ConsoleBenchmark {
             connection.rollback();
         }
         return millis;
-    }
-
-    private static void drain(PreparedStatement query) throws Exception {
-        try (ResultSet rows = query.executeQuery()) {
-            while (rows.next()) {
-                rows.getObject(2);
-            }
-        }
     }
 
     private static long count(SinkDatabase db, String sql) throws Exception {
