@@ -110,7 +110,7 @@ public final class ChaosSoak {
         }
     }
 
-    private static final Pattern READY = Pattern.compile("READY kafka=(\\S+) registry=(\\S+) jdbc=(\\S+)");
+    private static final Pattern READY = Pattern.compile("READY kafka=(\\S+) registry=(\\S+) jdbc=(\\S+) console=(\\S+)");
     private static final List<String> MODELS = List.of("IntentClassifier", "ChurnPredictor", "FraudScorer");
     private static final List<String> SLICES = List.of("ALL", "country=PL", "country=DE", "device=ios");
 
