@@ -71,6 +71,10 @@ class SinkThroughputBenchmark {
             off.settings.put("topic.catalog", on.topic("topic.catalog"));
             new DualWriteSwitch(off.db.database.dataSource()).off("benchmark", "measure dual-write off", false);
             Run dualWriteOff = drain(off, "off");
+            DebeziumPeer.produce(kafka, EVENTS);
+            DebeziumPeer.Run peerDefaults = DebeziumPeer.drain(kafka, postgres, "defaults", EVENTS, Map.of(), Map.of("tasks.max", "1"), "");
+            DebeziumPeer.Run peerTuned = DebeziumPeer.drain(kafka, postgres, "tuned", EVENTS, Map.of("consumer.max.poll.records", "3000"),
+                    Map.of("tasks.max", "2", "batch.size", "3000"), "?reWriteBatchedInserts=true");
             double copy = copyCeiling(postgres, dualWriteOn.rows());
             double upsert = upsertCeiling(postgres, dualWriteOn.rows());
 
@@ -80,6 +84,13 @@ class SinkThroughputBenchmark {
                     P2 sink, dual-write off | %,.0f rows/s (%,d rows in %.1f s; %,.0f events/s) | COPY ceiling %,.0f rows/s | ratio %.2f | (information)
                     P2 PostgreSQL's own upsert of the COPY ceiling's rows | %,.0f rows/s (INSERT ... SELECT FROM unnest ... ON CONFLICT DO UPDATE, 5,000 a transaction) | COPY ceiling %,.0f rows/s | ratio %.2f | (information: the sink with dual-write on runs at %.2f of it)
                     P2 sink heap: -Xmx512m; peak RSS of the sink process %d MB (on), %d MB (off)
+                    P2 peer: Debezium JDBC sink %s on Kafka Connect standalone, defaults (1 task, batch.size 500), upsert, JSON with schemas | %,.0f events/s (%,d rows in %.1f s; same events, same PostgreSQL, same run) | | | (information)
+                    P2 peer: Debezium JDBC sink, tuned (2 tasks, batch.size 3000, max.poll.records 3000, reWriteBatchedInserts) | %,.0f events/s (%,d rows in %.1f s) | defaults %,.0f events/s | ratio %.2f | (information)
+                    P2 sink vs the tuned peer, per event, dual-write off | %,.0f events/s | tuned Debezium %,.0f events/s | ratio %.2f | target >= 1.5
+                    P2 sink vs the tuned peer, per event, dual-write on (three tables and the offsets, exactly once) | %,.0f events/s | tuned Debezium %,.0f events/s | ratio %.2f | target >= 1.0
+                    P2 CPU seconds per 1,000,000 events, dual-write on | %s | | | (information)
+                    P2 CPU seconds per 1,000,000 events, dual-write off | %s | | | (information)
+                    P2 CPU seconds per 1,000,000 events, tuned peer | %s | | | (information)
                     """,
                     dualWriteOn.rowsPerSecond(), dualWriteOn.rows(), dualWriteOn.seconds(), EVENTS / dualWriteOn.seconds(), copy,
                     dualWriteOn.rowsPerSecond() / copy,
@@ -87,7 +98,14 @@ class SinkThroughputBenchmark {
                     dualWriteOn.seconds() > 0 ? withoutSeries.seconds() / dualWriteOn.seconds() : 0,
                     dualWriteOff.rowsPerSecond(), dualWriteOff.rows(), dualWriteOff.seconds(), EVENTS / dualWriteOff.seconds(), copy,
                     dualWriteOff.rowsPerSecond() / copy, upsert, copy, upsert / copy, dualWriteOn.rowsPerSecond() / upsert,
-                    dualWriteOn.peakRssMb(), dualWriteOff.peakRssMb());
+                    dualWriteOn.peakRssMb(), dualWriteOff.peakRssMb(),
+                    DebeziumPeer.version(), peerDefaults.perSecond(EVENTS), peerDefaults.rows(), peerDefaults.seconds(),
+                    peerTuned.perSecond(EVENTS), peerTuned.rows(), peerTuned.seconds(), peerDefaults.perSecond(EVENTS),
+                    peerTuned.perSecond(EVENTS) / peerDefaults.perSecond(EVENTS),
+                    EVENTS / dualWriteOff.seconds(), peerTuned.perSecond(EVENTS), EVENTS / dualWriteOff.seconds() / peerTuned.perSecond(EVENTS),
+                    EVENTS / dualWriteOn.seconds(), peerTuned.perSecond(EVENTS), EVENTS / dualWriteOn.seconds() / peerTuned.perSecond(EVENTS),
+                    dualWriteOn.cpu().per("sink JVM", EVENTS), dualWriteOff.cpu().per("sink JVM", EVENTS),
+                    peerTuned.cpu().per("Connect JVM", EVENTS));
             System.out.print(report);
             Path out = Path.of("target", "bench", "P2-sink.txt");
             Files.createDirectories(out.getParent());
@@ -98,35 +116,43 @@ class SinkThroughputBenchmark {
         }
     }
 
-    /** Half stats, half business stats (a quarter of them withdrawals), over realistic keys. */
+    /** Event pair {@code i} of the benchmark: a stat and its business stat, over realistic keys, every row distinct. */
+    record Event(String model, LocalDate day, String slice, MetricType type, String metric, double value, Double business, long at) {
+    }
+
+    private static final List<String> METRICS = List.of("accuracy", "churn_rate", "psi_country", "revenue");
+    private static final List<MetricType> TYPES = List.of(MetricType.ONLINE, MetricType.BUSINESS, MetricType.DRIFT, MetricType.BUSINESS);
+
+    static Event event(int i) {
+        int m = (i / 10) % METRICS.size(); // with model, day and slice below: every row distinct
+        return new Event("Model" + (i % 10), LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365), "segment=" + (i / 14_600), TYPES.get(m),
+                METRICS.get(m), i / 1000.0, i % 4 == 0 ? null : i / 10.0, 1_700_000_000_000L + i);
+    }
+
+    /** Half stats, half business stats (a quarter of them withdrawals). */
     private static void produce(SinkFixture fixture) {
-        List<String> metrics = List.of("accuracy", "churn_rate", "psi_country", "revenue");
-        List<MetricType> types = List.of(MetricType.ONLINE, MetricType.BUSINESS, MetricType.DRIFT, MetricType.BUSINESS);
         Map<String, Object> tuning = Map.of(ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         try (KafkaProducer<byte[], byte[]> producer = fixture.producer(tuning)) {
             for (int i = 0; i < EVENTS / 2; i++) {
-                int m = (i / 10) % metrics.size(); // with model, day and slice below: every row distinct
-                String model = "Model" + (i % 10);
-                LocalDate day = LocalDate.of(2024, 1, 1).plusDays((i / 40) % 365);
-                String slice = "segment=" + (i / 14_600);
-                long at = 1_700_000_000_000L + i;
-                fixture.send(producer, new ModelStat(model, "v1", day, slice, types.get(m), metrics.get(m), i / 1000.0), at);
-                fixture.send(producer, new BusinessStat(model, "v1", day, slice, types.get(m), metrics.get(m),
-                        i % 4 == 0 ? null : i / 10.0), at);
+                Event e = event(i);
+                fixture.send(producer, new ModelStat(e.model(), "v1", e.day(), e.slice(), e.type(), e.metric(), e.value()), e.at());
+                fixture.send(producer, new BusinessStat(e.model(), "v1", e.day(), e.slice(), e.type(), e.metric(), e.business()), e.at());
             }
             producer.flush();
         }
     }
 
-    private record Run(long rows, double seconds, long peakRssMb) {
+    private record Run(long rows, double seconds, long peakRssMb, Cpu.Seconds cpu) {
         double rowsPerSecond() {
             return rows / seconds;
         }
 
         /** Two drains of the same events, as one: their rows over their time (and the events per second of one). */
         static Run both(Run a, Run b) {
-            return new Run((a.rows + b.rows) / 2, (a.seconds + b.seconds) / 2, Math.max(a.peakRssMb, b.peakRssMb));
+            return new Run((a.rows + b.rows) / 2, (a.seconds + b.seconds) / 2, Math.max(a.peakRssMb, b.peakRssMb),
+                    new Cpu.Seconds((a.cpu.component() + b.cpu.component()) / 2, (a.cpu.postgres() + b.cpu.postgres()) / 2,
+                            (a.cpu.broker() + b.cpu.broker()) / 2));
         }
     }
 
@@ -167,6 +193,7 @@ class SinkThroughputBenchmark {
                 Thread.sleep(20);
             }
             long start = System.nanoTime();
+            Cpu.Snapshot before = Cpu.snapshot(sink.pid());
             long peakRss = 0;
             while (fixture.unconsumed() > 0) {
                 if (System.nanoTime() > deadline || !sink.isAlive()) {
@@ -176,13 +203,14 @@ class SinkThroughputBenchmark {
                 Thread.sleep(500);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            Cpu.Seconds cpu = Cpu.since(before, sink.pid());
             // Rows written: the new tables, the withdrawals, and the legacy table only when it is one (not the view).
             long rows = Long.parseLong(fixture.db.rows("SELECT (SELECT count(*) FROM ml_monitoring.model_stats_daily) "
                     + "+ (SELECT count(*) FROM ml_monitoring.model_business_stats_daily) "
                     + "+ (SELECT count(*) FROM ml_monitoring.business_withdrawals) "
                     + "+ CASE WHEN (SELECT relkind FROM pg_class WHERE oid = 'ml_monitoring.model_stats_daily_legacy'::regclass) = 'p' "
                     + "THEN (SELECT count(*) FROM ml_monitoring.model_stats_daily_legacy) ELSE 0 END").get(0));
-            return new Run(rows, seconds, Math.max(peakRss, rssMb(sink.pid())));
+            return new Run(rows, seconds, Math.max(peakRss, rssMb(sink.pid())), cpu);
         } finally {
             sink.destroy();
             sink.waitFor(60, TimeUnit.SECONDS);
