@@ -35,6 +35,7 @@ import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.AvroSerializer;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkFixture;
+import statbridge.sink.dualwrite.DualWriteSwitch;
 import statbridge.testing.KafkaBroker;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
@@ -87,10 +88,189 @@ class EndToEndLatencyBenchmark {
             System.out.println(line);
             lines.add(line);
         }
+        lines.addAll(switchPause(kafka, registry, postgres));
         Path out = Path.of("target", "bench", "E2E-latency.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, String.join(System.lineSeparator(), lines) + System.lineSeparator());
         BenchmarkTable.write(ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE));
+    }
+
+    /** How long dual-write stays off in P5's second round, in minutes (the ten make the benchmark command too long). */
+    private static final int LONG_OFF_MINUTES = Integer.getInteger("bench.p5.long.minutes", 2);
+
+    /**
+     * P5, the switch's pause: with {@link #TARGET_RATE} v1 events/s flowing through the pipeline and
+     * the sink, dual-write is switched off and back on, after one minute and after
+     * {@link #LONG_OFF_MINUTES} off. Around each switch: the longest gap between two commits of the
+     * sink as a reader sees them (its offsets in PostgreSQL, read every 10 ms), against the longest
+     * gap in the quiet 20 s before, and the p99 of probes sent from 5 s before to 15 s after.
+     */
+    private static List<String> switchPause(KafkaBroker kafka, SchemaRegistryServer registry, PostgresServer postgres) throws Exception {
+        List<String> lines = new ArrayList<>();
+        try (SinkFixture fixture = new SinkFixture(kafka, registry, postgres, "e2e_switch")) {
+            fixture.settings.put("topic.v1", fixture.prefix + ".model-stats.v1");
+            fixture.settings.put("pipeline.application.id", fixture.prefix + "-pipeline");
+            fixture.settings.put("pipeline.state.dir", Files.createTempDirectory("e2e-switch").toString());
+            List<CatalogEntry> seed = EmbeddedStack.seedCatalog();
+            fixture.seedCatalog(seed);
+            kafka.createTopics(4, fixture.topic("topic.v1"), fixture.topic("topic.v2"), fixture.topic("topic.business.v2"));
+            Configuration configuration = Configuration.load(null, Map.of(), fixture.settings);
+            try (PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), new SimpleMeterRegistry());
+                    SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
+                    KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
+                pipeline.start();
+                sink.start();
+                Flow flow = new Flow(fixture, producer, seed, TARGET_RATE);
+                flow.start();
+                try {
+                    DualWriteSwitch dualWrite = new DualWriteSwitch(fixture.db.database.dataSource());
+                    Thread.sleep(30_000);
+                    for (int minutes : List.of(1, LONG_OFF_MINUTES)) {
+                        long quietFrom = System.nanoTime() - 20_000_000_000L;
+                        long offAt = System.nanoTime();
+                        DualWriteSwitch.SwitchResult off = dualWrite.off("benchmark", "P5", false);
+                        double offSeconds = (System.nanoTime() - offAt) / 1e9;
+                        Thread.sleep(minutes * 60_000L);
+                        long onAt = System.nanoTime();
+                        DualWriteSwitch.SwitchResult on = dualWrite.on("benchmark", "P5");
+                        double onSeconds = (System.nanoTime() - onAt) / 1e9;
+                        long rowsWhileOff = on.rowsRebuilt(); // the legacy rows of what the sink wrote while off
+                        Thread.sleep(20_000);
+                        double quiet = flow.longestGap(quietFrom, offAt);
+                        double offGap = flow.longestGap(offAt - 2_000_000_000L, offAt + 20_000_000_000L);
+                        double onGap = flow.longestGap(onAt - 2_000_000_000L, onAt + 20_000_000_000L);
+                        lines.add(String.format(Locale.ROOT, "P5 dual-write off at %,d v1 events/s (parity checked first: %s) | longest gap between "
+                                + "sink commits %,.0f ms (the switch itself %.1f s); p99 of probes around it %s | longest gap in the quiet "
+                                + "20 s before %,.0f ms | ratio %.1f | target <= 1 s", TARGET_RATE, off.parity().ok() ? "equal" : "DIFFERENT",
+                                offGap, offSeconds, millis(flow.p99(offAt - 5_000_000_000L, offAt + 15_000_000_000L)), quiet, offGap / quiet));
+                        lines.add(String.format(Locale.ROOT, "P5 dual-write on after %d min off (%,d rows written while off, their legacy rows "
+                                + "rebuilt when it came back on) | longest gap between sink commits %,.0f ms (the switch itself %.1f s); p99 of probes around it %s "
+                                + "| %,.0f ms per 100,000 rows written while off | | (information: grows with the rows written while off)",
+                                minutes, rowsWhileOff, onGap, onSeconds,
+                                millis(flow.p99(onAt - 5_000_000_000L, onAt + 15_000_000_000L)), onGap / Math.max(1, rowsWhileOff) * 100_000));
+                        System.out.println(lines.get(lines.size() - 2));
+                        System.out.println(lines.get(lines.size() - 1));
+                    }
+                } finally {
+                    flow.stop();
+                }
+            }
+        }
+        return lines;
+    }
+
+    /**
+     * Events flowing at a steady rate with probes timed to both shapes, and the moments the sink's
+     * committed offsets change as a reader sees them.
+     */
+    private static final class Flow {
+        private final SinkFixture fixture;
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final List<CatalogEntry> seed;
+        private final int rate;
+        private final Map<String, Long> pending = new ConcurrentHashMap<>();
+        /** Each probe: when it was sent (nanoTime) and its latency in ms. */
+        private final List<double[]> probes = Collections.synchronizedList(new ArrayList<>());
+        private final List<Long> commits = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<Thread> threads = new ArrayList<>();
+
+        Flow(SinkFixture fixture, KafkaProducer<byte[], byte[]> producer, List<CatalogEntry> seed, int rate) {
+            this.fixture = fixture;
+            this.producer = producer;
+            this.seed = seed;
+            this.rate = rate;
+        }
+
+        void start() {
+            threads.add(new Thread(this::publish, "p5-publisher"));
+            threads.add(new Thread(this::watchProbes, "p5-probes"));
+            threads.add(new Thread(this::watchCommits, "p5-commits"));
+            threads.forEach(Thread::start);
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            for (Thread thread : threads) {
+                thread.join(60_000);
+            }
+        }
+
+        private void publish() {
+            AvroSerializer<Object> serializer = new AvroSerializer<>(fixture.registry, false, Map.of());
+            String topic = fixture.topic("topic.v1");
+            long started = System.nanoTime();
+            LocalDate day = LocalDate.of(2026, 3, 1);
+            try {
+                for (long n = 0; running.get(); n++) {
+                    pace(started, n, rate);
+                    CatalogEntry entry = seed.get((int) (n % seed.size()));
+                    boolean probe = n % PROBE_EVERY == 0;
+                    String model = probe ? "LatencyProbe" : "LatencyModel";
+                    String version = probe ? "p" + n : "v" + (n / 100_000);
+                    ModelStat stat = new ModelStat(model, version, day.plusDays(n % 28), "slice-" + (n % 500), entry.metricName(),
+                            (double) n, n % 3 == 0 ? null : n / 2.0);
+                    if (probe) {
+                        pending.put(version, System.nanoTime());
+                    }
+                    producer.send(new ProducerRecord<>(topic, StatKey.of(stat).render().getBytes(StandardCharsets.UTF_8),
+                            serializer.serialize(topic, stat)));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void watchProbes() {
+            poll(fixture, pending, (sentAt, latency) -> probes.add(new double[] {sentAt, latency}), running);
+        }
+
+        private void watchCommits() {
+            String group = fixture.settings.get("sink.group.id");
+            try (Connection connection = fixture.db.connection();
+                    PreparedStatement offsets = connection.prepareStatement(
+                            "SELECT coalesce(sum(next_offset), 0) FROM ml_monitoring.sink_offsets WHERE consumer_group = ?")) {
+                offsets.setString(1, group);
+                long last = -1;
+                while (running.get()) {
+                    try (ResultSet rows = offsets.executeQuery()) {
+                        rows.next();
+                        long now = rows.getLong(1);
+                        if (now != last) {
+                            commits.add(System.nanoTime());
+                            last = now;
+                        }
+                    }
+                    connection.rollback();
+                    Thread.sleep(10);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The longest time, in ms, between two commits seen from {@code from} to {@code to} (nanoTime). */
+        double longestGap(long from, long to) {
+            List<Long> seen;
+            synchronized (commits) {
+                seen = commits.stream().filter(t -> t >= from && t <= to).toList();
+            }
+            long longest = 0;
+            for (int i = 1; i < seen.size(); i++) {
+                longest = Math.max(longest, seen.get(i) - seen.get(i - 1));
+            }
+            return longest / 1e6;
+        }
+
+        /** The p99 latency, in ms, of the probes sent from {@code from} to {@code to} (nanoTime). */
+        double p99(long from, long to) {
+            List<Double> latencies;
+            synchronized (probes) {
+                latencies = new ArrayList<>(probes.stream().filter(p -> p[0] >= from && p[0] <= to).map(p -> p[1]).toList());
+            }
+            latencies.sort(null);
+            return percentile(latencies, 0.99);
+        }
     }
 
     private static double[] measure(SinkFixture fixture, KafkaProducer<byte[], byte[]> producer, List<CatalogEntry> seed, int rate)
@@ -100,7 +280,7 @@ class EndToEndLatencyBenchmark {
         Map<String, Long> pending = new ConcurrentHashMap<>();
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean publishing = new AtomicBoolean(true);
-        Thread poller = new Thread(() -> poll(fixture, pending, latencies, publishing), "e2e-poller");
+        Thread poller = new Thread(() -> poll(fixture, pending, (sentAt, ms) -> latencies.add(ms), publishing), "e2e-poller");
         poller.start();
         long started = System.nanoTime();
         long total = (long) rate * SECONDS;
@@ -136,7 +316,13 @@ class EndToEndLatencyBenchmark {
     }
 
     /** Every 20 ms: which pending probes are visible in both the new table and the legacy table. */
-    private static void poll(SinkFixture fixture, Map<String, Long> pending, List<Double> latencies, AtomicBoolean publishing) {
+    /** What a probe's poller records: when the probe was sent (nanoTime) and its latency in ms. */
+    @FunctionalInterface
+    private interface Recorder {
+        void record(long sentAt, double latencyMs);
+    }
+
+    private static void poll(SinkFixture fixture, Map<String, Long> pending, Recorder latencies, AtomicBoolean publishing) {
         String sql = "SELECT s.model_version FROM ml_monitoring.model_stats_daily s JOIN ml_monitoring.model_stats_daily_legacy l "
                 + "USING (model_name, model_version, stat_date, slice_key) WHERE s.model_name = 'LatencyProbe' "
                 + "AND s.model_version = ANY (?) AND l.model_name = 'LatencyProbe' AND l.model_version = ANY (?)";
@@ -152,7 +338,7 @@ class EndToEndLatencyBenchmark {
                         while (rows.next()) {
                             Long sent = pending.remove(rows.getString(1));
                             if (sent != null) {
-                                latencies.add((now - sent) / 1e6);
+                                latencies.record(sent, (now - sent) / 1e6);
                             }
                         }
                     }
@@ -219,6 +405,11 @@ class EndToEndLatencyBenchmark {
         if (early > 0) {
             Thread.sleep(early / 1_000_000, (int) (early % 1_000_000));
         }
+    }
+
+    /** A latency in ms, or why there is none: no probe of the window was visible by the end (a backlog). */
+    private static String millis(double ms) {
+        return Double.isNaN(ms) ? "n/a (none of them visible by the end)" : String.format(Locale.ROOT, "%,.0f ms", ms);
     }
 
     private static double percentile(List<Double> sorted, double p) {
