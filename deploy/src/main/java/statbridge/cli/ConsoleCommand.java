@@ -50,7 +50,7 @@ final class ConsoleCommand implements Callable<Integer> {
             console = ConsoleServer.start(config);
         } catch (IllegalStateException e) {
             spec.commandLine().getErr().println("statbridge console: " + e.getMessage());
-            return ExitCodes.BAD_INPUT;
+            return e instanceof statbridge.console.ConsoleData.Unreachable ? ExitCodes.PROBLEM : ExitCodes.BAD_INPUT;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             console.close();

@@ -89,7 +89,9 @@ public final class ConsoleData implements AutoCloseable {
     static final String SINK_OFFSETS = "SELECT topic, partition, next_offset FROM ml_monitoring.sink_offsets WHERE consumer_group = ?";
     static final String LOGIN = """
             SELECT session_user::text, r.rolsuper,
-                   has_table_privilege(session_user, 'ml_monitoring.model_stats_daily', 'INSERT')
+                   to_regclass('ml_monitoring.dual_write_state') IS NOT NULL
+                   AND has_table_privilege(session_user, 'ml_monitoring.model_stats_daily', 'INSERT'),
+                   to_regclass('ml_monitoring.dual_write_state') IS NOT NULL
             FROM pg_roles r WHERE r.rolname = session_user
             """;
 
@@ -98,8 +100,10 @@ public final class ConsoleData implements AutoCloseable {
     private final Duration quietPeriod;
     private final SilentSeries.Rule rule;
     private final String sinkGroup;
+    private final String where;
 
-    ConsoleData(Database database, Clock clock, Duration quietPeriod, SilentSeries.Rule rule, String sinkGroup) {
+    ConsoleData(Database database, Clock clock, Duration quietPeriod, SilentSeries.Rule rule, String sinkGroup, String where) {
+        this.where = where;
         this.database = database;
         this.clock = clock;
         this.quietPeriod = quietPeriod;
@@ -117,12 +121,19 @@ public final class ConsoleData implements AutoCloseable {
         hikari.put("readOnly", "true");
         Database database = Database.open(new DatabaseConfig(base.jdbcUrl(), base.user(), base.password(), 3, hikari), "statbridge-console");
         return new ConsoleData(database, Clock.systemUTC(), config.getDuration(LifecycleSettings.QUIET_PERIOD), SeriesSettings.rule(config),
-                config.get(statbridge.sink.SinkSettings.GROUP_ID));
+                config.get(statbridge.sink.SinkSettings.GROUP_ID), "PostgreSQL at " + statbridge.config.Secrets.redact(base.jdbcUrl()));
     }
 
     /** The pool, as the console's role: for the test that tries to write through it. */
     public DataSource dataSource() {
         return database.dataSource();
+    }
+
+    /** PostgreSQL did not answer, or answered with an error that is not about the console's role. */
+    public static final class Unreachable extends IllegalStateException {
+        Unreachable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** Who the console logs in as, and whether that login itself could write (a warning for the operator), or a reason it cannot read. */
@@ -139,10 +150,18 @@ public final class ConsoleData implements AutoCloseable {
                 PreparedStatement query = connection.prepareStatement(LOGIN); ResultSet rows = query.executeQuery()) {
             rows.next();
             Login login = new Login(rows.getString(1), rows.getBoolean(2), rows.getBoolean(3));
+            boolean migrated = rows.getBoolean(4);
             connection.rollback();
+            if (!migrated) {
+                throw new IllegalStateException(where + " has no statbridge tables: run 'statbridge db migrate'");
+            }
             return login;
         } catch (SQLException e) {
-            String cause = e.getMessage() == null ? e.toString() : e.getMessage();
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String cause = root.getMessage() == null ? root.toString() : root.getMessage();
             if (cause.contains("role \"" + LegacyReaders.CONSOLE_ROLE + "\" does not exist")) {
                 throw new IllegalStateException("the database has no role " + LegacyReaders.CONSOLE_ROLE + ": run 'statbridge db migrate'");
             }
@@ -150,7 +169,7 @@ public final class ConsoleData implements AutoCloseable {
                 throw new IllegalStateException("the console reads as " + LegacyReaders.CONSOLE_ROLE + " and its login may not set that role: "
                         + "GRANT " + LegacyReaders.CONSOLE_ROLE + " TO <the login> (or log in as a role that is only a member of it)");
             }
-            throw new IllegalStateException("cannot read PostgreSQL: " + cause, e);
+            throw new Unreachable("cannot read " + where + ": " + cause, e);
         }
     }
 

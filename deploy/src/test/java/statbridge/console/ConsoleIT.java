@@ -287,6 +287,18 @@ class ConsoleIT {
         }
     }
 
+    @Test
+    void aDatabaseItCannotReachOrThatIsNotMigratedIsAClearRefusal(PostgresServer postgres) throws Exception {
+        assertThat(cli.run("console", "--jdbc", "jdbc:postgresql://127.0.0.1:1/stats?password=hunter2", "--kafka", "127.0.0.1:1",
+                "--registry", "http://127.0.0.1:1", "--console-port", "0")).as("a service it cannot reach").isEqualTo(1);
+        assertThat(cli.err()).contains("cannot read PostgreSQL at jdbc:postgresql://127.0.0.1:1/stats?password=[hidden]")
+                .doesNotContain("hunter2");
+        String empty = postgres.createDatabase("console_empty");
+        assertThat(cli.run("console", "--jdbc", empty, "--kafka", "127.0.0.1:1", "--registry", "http://127.0.0.1:1", "--console-port", "0"))
+                .as("a database without statbridge's tables").isEqualTo(2);
+        assertThat(cli.err()).contains("run 'statbridge db migrate'");
+    }
+
     private static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
