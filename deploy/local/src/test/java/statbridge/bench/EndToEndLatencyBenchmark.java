@@ -55,6 +55,14 @@ class EndToEndLatencyBenchmark {
     /** A second, lower rate the stack sustains on a 2-core machine, for the steady-state latency. */
     private static final int STEADY_RATE = Integer.getInteger("bench.e2e.steady.rate", 2_000);
     private static final int SECONDS = Integer.getInteger("bench.e2e.seconds", 60);
+    /**
+     * Every event a row of its own ({@code -Dbench.e2e.distinct=true}) instead of the default's 59,500
+     * keys published over and over, so that nearly every event updates a row: to tell the cost of
+     * updates from the rest of the path.
+     */
+    private static final boolean DISTINCT = Boolean.getBoolean("bench.e2e.distinct");
+    /** {@code -Dbench.p5=false} leaves P5 out (a latency-only run). */
+    private static final boolean P5 = Boolean.parseBoolean(System.getProperty("bench.p5", "true"));
     /** One event in this many is a probe whose visibility is timed. */
     private static final int PROBE_EVERY = 25;
 
@@ -75,20 +83,21 @@ class EndToEndLatencyBenchmark {
                 try (PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), new SimpleMeterRegistry());
                         SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
                         KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
-                    pipeline.start();
-                    sink.start();
+                    start(pipeline, sink);
                     latency = measure(fixture, producer, seed, rate);
                 }
             }
-            String line = String.format(Locale.ROOT, "E2E latency, v1 publish -> visible in both shapes, %,d events/s for %d s | "
+            String line = String.format(Locale.ROOT, "E2E latency, v1 publish -> visible in both shapes, %,d events/s for %d s%s | "
                     + "p50 %,.0f ms, p99 %,.0f ms (%,d probes) | plain Kafka produce->consume at the same rate: p50 %.0f ms, "
-                    + "p99 %.0f ms | ratio p99 %.1f | %s", rate, SECONDS, latency[0], latency[1], (long) latency[2], ceiling[0],
+                    + "p99 %.0f ms | ratio p99 %.1f | %s", rate, SECONDS, DISTINCT ? ", every event a row of its own" : "", latency[0], latency[1], (long) latency[2], ceiling[0],
                     ceiling[1], latency[1] / ceiling[1], rate == TARGET_RATE ? "p50/p99 at 5,000 events/s (information)"
                             : "steady state below the stack's capacity on this machine (information)");
             System.out.println(line);
             lines.add(line);
         }
-        lines.addAll(switchPause(kafka, registry, postgres));
+        if (P5) {
+            lines.addAll(switchPause(kafka, registry, postgres));
+        }
         Path out = Path.of("target", "bench", "E2E-latency.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, String.join(System.lineSeparator(), lines) + System.lineSeparator());
@@ -118,8 +127,7 @@ class EndToEndLatencyBenchmark {
             try (PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), new SimpleMeterRegistry());
                     SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
                     KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
-                pipeline.start();
-                sink.start();
+                start(pipeline, sink);
                 Flow flow = new Flow(fixture, producer, seed, TARGET_RATE);
                 flow.start();
                 try {
@@ -208,7 +216,7 @@ class EndToEndLatencyBenchmark {
                     boolean probe = n % PROBE_EVERY == 0;
                     String model = probe ? "LatencyProbe" : "LatencyModel";
                     String version = probe ? "p" + n : "v" + (n / 100_000);
-                    ModelStat stat = new ModelStat(model, version, day.plusDays(n % 28), "slice-" + (n % 500), entry.metricName(),
+                    ModelStat stat = new ModelStat(model, version, day.plusDays(n % 28), slice(n), entry.metricName(),
                             (double) n, n % 3 == 0 ? null : n / 2.0);
                     if (probe) {
                         pending.put(version, System.nanoTime());
@@ -292,7 +300,7 @@ class EndToEndLatencyBenchmark {
             // A probe is a model version of its own, so that finding it is an index lookup, not a scan.
             String model = probe ? "LatencyProbe" : "LatencyModel";
             String version = probe ? "p" + n : "v1";
-            ModelStat stat = new ModelStat(model, version, day.plusDays(n % 28), "slice-" + (n % 500), entry.metricName(),
+            ModelStat stat = new ModelStat(model, version, day.plusDays(n % 28), slice(n), entry.metricName(),
                     (double) n, n % 3 == 0 ? null : n / 2.0);
             if (probe) {
                 pending.put(version, System.nanoTime());
@@ -404,6 +412,23 @@ class EndToEndLatencyBenchmark {
         long early = due - System.nanoTime();
         if (early > 0) {
             Thread.sleep(early / 1_000_000, (int) (early % 1_000_000));
+        }
+    }
+
+    /** Event {@code n}'s slice: one of 500, or one of its own with {@link #DISTINCT}. */
+    private static String slice(long n) {
+        return "slice-" + (DISTINCT ? n : n % 500);
+    }
+
+    /**
+     * Starts both and waits until the pipeline runs and the sink has its partitions, so that what
+     * is timed is the path, not the start-up (Kafka Streams' first rebalance takes seconds).
+     */
+    private static void start(PipelineApp pipeline, SinkApp sink) throws InterruptedException {
+        pipeline.start();
+        sink.start();
+        if (!pipeline.awaitRunning(Duration.ofMinutes(2)) || !sink.awaitAssignment(Duration.ofMinutes(2))) {
+            throw new IllegalStateException("the pipeline or the sink did not start: " + pipeline.health() + ", " + sink.health());
         }
     }
 
