@@ -74,14 +74,8 @@ class EndToEndLatencyBenchmark {
         for (int rate : List.of(TARGET_RATE, STEADY_RATE)) {
             double[] ceiling = kafkaRoundTrip(kafka, rate);
             double[] latency;
-            try (SinkFixture fixture = new SinkFixture(kafka, registry, postgres, "e2e_bench_" + rate)) {
-                fixture.settings.put("topic.v1", fixture.prefix + ".model-stats.v1");
-                fixture.settings.put("pipeline.application.id", fixture.prefix + "-pipeline");
-                fixture.settings.put("pipeline.state.dir", Files.createTempDirectory("e2e-bench").toString());
-                settings(fixture);
-                List<CatalogEntry> seed = EmbeddedStack.seedCatalog();
-                fixture.seedCatalog(seed);
-                kafka.createTopics(4, fixture.topic("topic.v1"), fixture.topic("topic.v2"), fixture.topic("topic.business.v2"));
+            List<CatalogEntry> seed = EmbeddedStack.seedCatalog();
+            try (SinkFixture fixture = pipelineAndSink(kafka, registry, postgres, "e2e_bench_" + rate, seed)) {
                 Configuration configuration = Configuration.load(null, Map.of(), fixture.settings);
                 try (PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), new SimpleMeterRegistry());
                         SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
@@ -119,14 +113,8 @@ class EndToEndLatencyBenchmark {
      */
     private static List<String> switchPause(KafkaBroker kafka, SchemaRegistryServer registry, PostgresServer postgres) throws Exception {
         List<String> lines = new ArrayList<>();
-        try (SinkFixture fixture = new SinkFixture(kafka, registry, postgres, "e2e_switch")) {
-            fixture.settings.put("topic.v1", fixture.prefix + ".model-stats.v1");
-            fixture.settings.put("pipeline.application.id", fixture.prefix + "-pipeline");
-            fixture.settings.put("pipeline.state.dir", Files.createTempDirectory("e2e-switch").toString());
-            settings(fixture);
-            List<CatalogEntry> seed = EmbeddedStack.seedCatalog();
-            fixture.seedCatalog(seed);
-            kafka.createTopics(4, fixture.topic("topic.v1"), fixture.topic("topic.v2"), fixture.topic("topic.business.v2"));
+        List<CatalogEntry> seed = EmbeddedStack.seedCatalog();
+        try (SinkFixture fixture = pipelineAndSink(kafka, registry, postgres, "e2e_switch", seed)) {
             Configuration configuration = Configuration.load(null, Map.of(), fixture.settings);
             try (PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), new SimpleMeterRegistry());
                     SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
@@ -422,13 +410,25 @@ class EndToEndLatencyBenchmark {
         }
     }
 
-    /** {@code -Dbench.e2e.settings=key=value,...}: settings of the pipeline and the sink to try, e.g. sink.metric.series=false. */
-    private static void settings(SinkFixture fixture) {
+    /**
+     * A fixture for a pipeline and a sink of their own: its v1 topic and application id, the seed
+     * catalog, the three topics, and {@code -Dbench.e2e.settings=key=value,...} (pipeline and sink
+     * settings to try, e.g. sink.metric.series=false) over it all.
+     */
+    private static SinkFixture pipelineAndSink(KafkaBroker kafka, SchemaRegistryServer registry, PostgresServer postgres, String name,
+            List<CatalogEntry> seed) throws Exception {
+        SinkFixture fixture = new SinkFixture(kafka, registry, postgres, name);
+        fixture.settings.put("topic.v1", fixture.prefix + ".model-stats.v1");
+        fixture.settings.put("pipeline.application.id", fixture.prefix + "-pipeline");
+        fixture.settings.put("pipeline.state.dir", Files.createTempDirectory(name).toString());
         for (String pair : System.getProperty("bench.e2e.settings", "").split(",")) {
             if (pair.contains("=")) {
                 fixture.settings.put(pair.substring(0, pair.indexOf('=')).trim(), pair.substring(pair.indexOf('=') + 1).trim());
             }
         }
+        fixture.seedCatalog(seed);
+        kafka.createTopics(4, fixture.topic("topic.v1"), fixture.topic("topic.v2"), fixture.topic("topic.business.v2"));
+        return fixture;
     }
 
     /** Event {@code n}'s slice: one of 500, or one of its own with {@link #DISTINCT}. */
