@@ -85,8 +85,17 @@ public final class ChaosSoak {
      * @param faultInterval mean pause between two faults
      * @param minFaults the run goes on past its duration until this many faults were injected
      * @param eventsPerSecond the publishers' steady rate
+     * @param faults the kinds of fault to inject, each at least once
+     * @param deployment where the pipelines and sinks run
      */
-    public record Options(long seed, Duration duration, Duration faultInterval, int minFaults, int eventsPerSecond, Path workDir) {
+    public record Options(long seed, Duration duration, Duration faultInterval, int minFaults, int eventsPerSecond, Path workDir,
+            Set<Fault> faults, Deployment deployment) {
+
+        /** Every kind of fault, the pipelines and sinks as processes of this machine. */
+        public Options(long seed, Duration duration, Duration faultInterval, int minFaults, int eventsPerSecond, Path workDir) {
+            this(seed, duration, faultInterval, minFaults, eventsPerSecond, workDir, java.util.EnumSet.allOf(Fault.class),
+                    new ProcessDeployment());
+        }
     }
 
     /** What the run found. */
@@ -126,8 +135,9 @@ public final class ChaosSoak {
     private Process infra;
     /** READY lines the infrastructure log held when it last became ready; a restart is ready at the next one. */
     private int readyCount;
-    private final Process[] pipelines = new Process[2];
-    private final Process[] sinks = new Process[2];
+    private final Deployment deployment;
+    private final Deployment.Component[] pipelines;
+    private final Deployment.Component[] sinks;
     private final Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
     private final List<String> log = new CopyOnWriteArrayList<>();
     private volatile MetricCatalog catalog;
@@ -139,6 +149,9 @@ public final class ChaosSoak {
         this.options = options;
         this.random = new Random(options.seed());
         this.dir = options.workDir();
+        this.deployment = options.deployment();
+        this.pipelines = new Deployment.Component[deployment.replicas()];
+        this.sinks = new Deployment.Component[deployment.replicas()];
         if (Files.exists(dir)) {
             try (var files = Files.walk(dir)) {
                 for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -160,10 +173,10 @@ public final class ChaosSoak {
             for (String name : metricNames) {
                 catalog.byName(name).orElseThrow(() -> new IllegalStateException("the seed catalog lacks " + name));
             }
-            Path config = writeConfig();
-            for (int i = 0; i < 2; i++) {
-                pipelines[i] = startComponent("pipeline", i, config);
-                sinks[i] = startComponent("sink", i, config);
+            jdbc = deployment.prepare(kafka, registry, jdbc, dir);
+            for (int i = 0; i < pipelines.length; i++) {
+                pipelines[i] = deployment.start("pipeline", i);
+                sinks[i] = deployment.start("sink", i);
             }
             Publisher publisher = new Publisher(new Random(options.seed() * 31 + 7));
             Thread publishing = new Thread(publisher, "chaos-publisher");
@@ -178,7 +191,7 @@ public final class ChaosSoak {
             if (!dualWriteOn) {
                 switchDualWrite();
             }
-            drain(config);
+            drain();
             return check(publisher);
         } finally {
             stopAll();
@@ -189,7 +202,7 @@ public final class ChaosSoak {
 
     private void startInfra() throws Exception {
         infra = statbridge("infra", List.of("up", "--infra-only", "--kafka-port", "" + kafkaPort, "--registry-port", "" + registryPort,
-                "--pg-port", "" + postgresPort, "--data-dir", dir.resolve("data").toString(), "--metrics-port", "-1"), Map.of(), true);
+                "--pg-port", "" + postgresPort, "--data-dir", dir.resolve("data").toString(), "--metrics-port", "-1"), Map.of());
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         Path out = dir.resolve("infra.log");
         while (System.nanoTime() < deadline) {
@@ -202,7 +215,9 @@ public final class ChaosSoak {
                 }
                 kafka = m.group(1);
                 registry = m.group(2);
-                jdbc = m.group(3);
+                if (jdbc == null) {
+                    jdbc = m.group(3);
+                }
                 readyCount = ready.size();
                 return;
             }
@@ -214,34 +229,9 @@ public final class ChaosSoak {
         throw new IllegalStateException("statbridge up --infra-only did not print READY:\n" + tail(out));
     }
 
-    private Path writeConfig() throws IOException {
-        Path config = dir.resolve("statbridge.properties");
-        Files.writeString(config, String.join("\n",
-                "kafka.bootstrap.servers=" + kafka,
-                "schema.registry.url=" + registry,
-                "jdbc.url=" + jdbc,
-                "pipeline.application.id=chaos-pipeline",
-                "pipeline.commit.interval.ms=100",
-                "sink.group.id=chaos-sink",
-                "sink.batch.max.wait.ms=100",
-                "sink.retry.max.backoff.ms=2000",
-                ""));
-        return config;
-    }
-
-    private Process startComponent(String kind, int instance, Path config) throws IOException {
-        Map<String, String> environment = new HashMap<>();
-        if (kind.equals("pipeline")) {
-            environment.put("STATBRIDGE_PIPELINE_STATE_DIR", dir.resolve("streams-" + instance).toString());
-        }
-        return statbridge(kind + "-" + instance, List.of(kind, "--config", config.toString(), "--metrics-port", "-1"), environment,
-                false);
-    }
-
-    private Process statbridge(String name, List<String> args, Map<String, String> environment, boolean infraProcess)
-            throws IOException {
+    private Process statbridge(String name, List<String> args, Map<String, String> environment) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                infraProcess ? "-Xmx1g" : "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), Statbridge.class.getName()));
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -252,19 +242,20 @@ public final class ChaosSoak {
         return builder.start();
     }
 
-    private void restart(Process[] group, int instance, String kind, boolean kill) throws Exception {
-        Process process = group[instance];
+    private void restart(Deployment.Component[] group, int instance, String kind, boolean kill) throws Exception {
+        Deployment.Component component = group[instance];
         if (kill) {
-            process.destroyForcibly();
+            component.kill();
         } else {
-            process.destroy();
+            component.terminate();
         }
-        if (!process.waitFor(90, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        if (!component.waitFor(Duration.ofSeconds(90))) {
+            component.kill();
+            component.waitFor(Duration.ofSeconds(60));
             log.add(kind + "-" + instance + " did not stop within 90 s of SIGTERM; killed");
         }
         Thread.sleep(random.nextInt(1500));
-        group[instance] = startComponent(kind, instance, dir.resolve("statbridge.properties"));
+        group[instance] = deployment.start(kind, instance);
     }
 
     /** Restarts PostgreSQL under the infrastructure process ({@code statbridge up} does it on SIGUSR2), and waits until it answers. */
@@ -301,7 +292,7 @@ public final class ChaosSoak {
             statement.execute("ALTER DATABASE postgres ALLOW_CONNECTIONS false");
             statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'postgres'");
             try {
-                restart(sinks, random.nextInt(2), "sink", true);
+                restart(sinks, random.nextInt(sinks.length), "sink", true);
                 Thread.sleep(2_000 + random.nextInt(6_000)); // how long the outage lasts
             } finally {
                 statement.execute("ALTER DATABASE postgres ALLOW_CONNECTIONS true");
@@ -325,10 +316,11 @@ public final class ChaosSoak {
                 Thread.sleep(200);
             }
         }
-        for (int i = 0; i < 2; i++) {
-            pipelines[i].destroy();
-            if (!pipelines[i].waitFor(90, TimeUnit.SECONDS)) {
-                pipelines[i].destroyForcibly().waitFor();
+        for (Deployment.Component pipeline : pipelines) {
+            pipeline.terminate();
+            if (!pipeline.waitFor(Duration.ofSeconds(90))) {
+                pipeline.kill();
+                pipeline.waitFor(Duration.ofSeconds(60));
             }
         }
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
@@ -340,12 +332,11 @@ public final class ChaosSoak {
         }
         statbridge.topics.TopicCreator.ensure(Map.of("bootstrap.servers", kafka), List.of(new statbridge.topics.TopicCreator.Spec(
                 "metric-catalog", statbridge.topics.TopicCreator.COMPACTED)), 4, (short) 1);
-        Path config = dir.resolve("statbridge.properties");
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < sinks.length; i++) {
             restart(sinks, i, "sink", true);
         }
-        for (int i = 0; i < 2; i++) {
-            pipelines[i] = startComponent("pipeline", i, config);
+        for (int i = 0; i < pipelines.length; i++) {
+            pipelines[i] = deployment.start("pipeline", i);
         }
     }
 
@@ -381,13 +372,23 @@ public final class ChaosSoak {
     }
 
     private void stopAll() {
-        List<Process> all = new ArrayList<>();
+        List<Deployment.Component> all = new ArrayList<>();
         Collections.addAll(all, pipelines);
         Collections.addAll(all, sinks);
-        for (Process process : all) {
-            if (process != null) {
-                process.destroyForcibly();
+        for (Deployment.Component component : all) {
+            if (component != null) {
+                try {
+                    component.kill();
+                    component.waitFor(Duration.ofSeconds(30));
+                } catch (Exception e) {
+                    log.add("stopping a component: " + e);
+                }
             }
+        }
+        try {
+            deployment.close();
+        } catch (Exception e) {
+            log.add("closing the deployment: " + e);
         }
         if (infra != null) {
             infra.destroy();
@@ -405,12 +406,12 @@ public final class ChaosSoak {
     // ---------------------------------------------------------------- faults
 
     private void injectFaults(long until) throws Exception {
-        List<Fault> firstRound = new ArrayList<>(List.of(Fault.values()));
+        List<Fault> firstRound = new ArrayList<>(options.faults());
         Collections.shuffle(firstRound, random);
         int n = 0;
         while (System.nanoTime() < until || total() < options.minFaults()) {
             Thread.sleep((long) (options.faultInterval().toMillis() * (0.5 + random.nextDouble())));
-            Fault fault = n < firstRound.size() ? firstRound.get(n) : draw();
+            Fault fault = n < firstRound.size() ? firstRound.get(n) : drawAllowed();
             n++;
             if (inject(fault)) {
                 injected.merge(fault, 1, Integer::sum);
@@ -420,6 +421,16 @@ public final class ChaosSoak {
 
     private int total() {
         return injected.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** A fault of the kinds the run injects, drawn with {@link #draw}'s weights among them. */
+    private Fault drawAllowed() {
+        while (true) {
+            Fault fault = draw();
+            if (options.faults().contains(fault)) {
+                return fault;
+            }
+        }
     }
 
     private Fault draw() {
@@ -456,10 +467,10 @@ public final class ChaosSoak {
 
     private boolean inject(Fault fault) throws Exception {
         switch (fault) {
-            case KILL_PIPELINE -> restart(pipelines, random.nextInt(2), "pipeline", true);
-            case KILL_SINK -> restart(sinks, random.nextInt(2), "sink", true);
-            case TERM_PIPELINE -> restart(pipelines, random.nextInt(2), "pipeline", false);
-            case TERM_SINK -> restart(sinks, random.nextInt(2), "sink", false);
+            case KILL_PIPELINE -> restart(pipelines, random.nextInt(pipelines.length), "pipeline", true);
+            case KILL_SINK -> restart(sinks, random.nextInt(sinks.length), "sink", true);
+            case TERM_PIPELINE -> restart(pipelines, random.nextInt(pipelines.length), "pipeline", false);
+            case TERM_SINK -> restart(sinks, random.nextInt(sinks.length), "sink", false);
             case RESTART_POSTGRES -> restartPostgres();
             case RESTART_BROKER -> restartBroker();
             case OUTAGE_REBALANCE -> outageWithRebalance();
@@ -741,7 +752,7 @@ public final class ChaosSoak {
 
     // ---------------------------------------------------------------- drain and check
 
-    private void drain(Path config) throws Exception {
+    private void drain() throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         Map<String, Object> client = Map.of("bootstrap.servers", kafka);
         try (Admin admin = Admin.create(client)) {
@@ -763,7 +774,7 @@ public final class ChaosSoak {
     }
 
     private boolean pipelineDrained(Admin admin) throws Exception {
-        var committed = admin.listConsumerGroupOffsets("chaos-pipeline").partitionsToOffsetAndMetadata().get();
+        var committed = admin.listConsumerGroupOffsets(deployment.pipelineGroup()).partitionsToOffsetAndMetadata().get();
         var partitions = admin.describeTopics(List.of("model-stats.v1")).allTopicNames().get().get("model-stats.v1").partitions()
                 .stream().map(p -> new TopicPartition("model-stats.v1", p.partition())).toList();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -775,7 +786,7 @@ public final class ChaosSoak {
 
     /** Committed records of the sink's input topics after the offsets stored with the rows. */
     private long unconsumed(SinkDatabase db) throws Exception {
-        return SinkFixture.unconsumed(kafka, db.offsets("chaos-sink"), List.of("model-stats.v2", "model-business-stats.v2"));
+        return SinkFixture.unconsumed(kafka, db.offsets(deployment.sinkGroup()), List.of("model-stats.v2", "model-business-stats.v2"));
     }
 
     private Summary check(Publisher publisher) throws Exception {
