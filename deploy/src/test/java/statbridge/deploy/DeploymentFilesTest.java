@@ -106,6 +106,43 @@ class DeploymentFilesTest {
                 .contains("COPY deploy/catalog/metric-catalog.csv /opt/statbridge/catalog/metric-catalog.csv");
     }
 
+    /**
+     * The containers test runs compose.yaml's pipelines and sinks (ProductionTopologyInContainers); the
+     * Kubernetes ConfigMap must give them the same settings, but for those that name or size a site:
+     * addresses, credentials, security, the topics' partitions and replicas, the grace period's end.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theKubernetesSettingsAreTheOnesTheContainersTestRunsFromComposeButForTheSite() throws IOException {
+        Set<String> site = Set.of("STATBRIDGE_KAFKA_BOOTSTRAP_SERVERS", "STATBRIDGE_KAFKA_SECURITY_PROTOCOL",
+                "STATBRIDGE_KAFKA_SASL_MECHANISM", "STATBRIDGE_SCHEMA_REGISTRY_URL", "STATBRIDGE_JDBC_URL", "STATBRIDGE_JDBC_USER",
+                "STATBRIDGE_PIPELINE_TOPIC_PARTITIONS", "STATBRIDGE_PIPELINE_TOPIC_REPLICATION_FACTOR", "STATBRIDGE_SINK_GRACE_PERIOD_END");
+        Map<String, Object> compose = new Yaml().load(Files.readString(DEPLOY.resolve("compose.yaml")));
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        Map<String, String> composed = new java.util.TreeMap<>();
+        for (String service : List.of("pipeline", "sink")) {
+            ((Map<String, Object>) services.get(service).get("environment")).forEach((key, value) -> composed.put(key, String.valueOf(value)));
+        }
+        // The image sets the state directory; compose inherits it.
+        composed.put("STATBRIDGE_PIPELINE_STATE_DIR", "/var/lib/statbridge/streams");
+        assertThat(Files.readString(DEPLOY.resolve("Containerfile"))).contains("ENV STATBRIDGE_PIPELINE_STATE_DIR=/var/lib/statbridge/streams");
+        Map<String, String> configMap = new java.util.TreeMap<>();
+        for (Object document : new Yaml().loadAll(Files.readString(DEPLOY.resolve("kubernetes/configmap.yaml")))) {
+            Map<String, Object> map = (Map<String, Object>) document;
+            if (map != null && "ConfigMap".equals(map.get("kind"))) {
+                ((Map<String, Object>) map.get("data")).forEach((key, value) -> configMap.put(key, String.valueOf(value)));
+            }
+        }
+        assertThat(configMap).as("the ConfigMap's settings").hasSizeGreaterThan(10);
+        Map<String, String> differing = new java.util.TreeMap<>();
+        configMap.forEach((key, value) -> {
+            if (!site.contains(key) && !value.equals(composed.get(key))) {
+                differing.put(key, value + " in the ConfigMap, " + composed.get(key) + " in compose.yaml");
+            }
+        });
+        assertThat(differing).as("settings the containers test does not run with").isEmpty();
+    }
+
     @Test
     void everyMetricTheDashboardQueriesIsOneStatbridgeExports() throws IOException {
         JsonNode dashboard = new ObjectMapper().readTree(DEPLOY.resolve("grafana/statbridge-dashboard.json").toFile());
