@@ -6,7 +6,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * The advisory locks that keep legacy rows exact while several writers rebuild them. A legacy row
+ * The advisory locks that keep legacy rows exact while several writers rebuild them, and KPIs and
+ * their withdrawals apart while dual-write is off ({@link #lockForBusiness}). A legacy row
  * is rebuilt from both new tables, so the transaction that writes a stat must see the KPI of the
  * same row and the other way round: a dual-written batch locks the key buckets it carries (a
  * stat and its KPI share a key, so a bucket), and a rebuild outside the sink (backfill
@@ -21,6 +22,9 @@ public final class LegacyRowLocks {
      * never wait for each other in a cycle), until the transaction ends.
      */
     static final String LOCK_ROWS = "SELECT pg_advisory_xact_lock(" + LOCK_SPACE + ", p) FROM unnest(?::int4[]) AS p";
+    /** {@link #LOCK_ROWS}, each bucket exclusively or shared as told, in the order given. */
+    static final String LOCK_BUSINESS_ROWS = "SELECT CASE WHEN x THEN pg_advisory_xact_lock(" + LOCK_SPACE + ", p) "
+            + "ELSE pg_advisory_xact_lock_shared(" + LOCK_SPACE + ", p) END FROM unnest(?::int4[], ?::bool[]) AS u(p, x)";
     /** The second key of the lock every dual-written batch shares and a legacy rebuild takes alone. */
     static final int LEGACY_WRITERS = -1;
     /**
@@ -50,6 +54,40 @@ public final class LegacyRowLocks {
         }
         try (PreparedStatement lock = connection.prepareStatement(LOCK_ROWS)) {
             lock.setArray(1, connection.createArrayOf("int4", buckets));
+            try (ResultSet taken = lock.executeQuery()) {
+                while (taken.next()) {
+                    // read every row: with a fetch size, the driver runs the function only for the rows fetched
+                }
+            }
+        }
+    }
+
+    /**
+     * Takes, for a batch written while dual-write is off, the lock of each key bucket its business
+     * facts fall in: exclusively where it withdraws a KPI ({@code withdrawing}), shared where it only
+     * writes KPIs ({@code writing}), all in ascending order, until the transaction ends. A withdrawal
+     * and a KPI of the same row then never commit unaware of each other (with dual-write on,
+     * {@link #lockForBatch} does it), while batches that only write KPIs never wait for each other.
+     *
+     * @param withdrawing ascending buckets, none of them in {@code writing}
+     * @param writing ascending buckets
+     */
+    public static void lockForBusiness(Connection connection, Integer[] withdrawing, Integer[] writing) throws SQLException {
+        if (withdrawing.length + writing.length == 0) {
+            return;
+        }
+        Integer[] buckets = new Integer[withdrawing.length + writing.length];
+        Boolean[] exclusive = new Boolean[buckets.length];
+        int w = 0;
+        int s = 0;
+        for (int i = 0; i < buckets.length; i++) {
+            boolean takeWithdrawing = s >= writing.length || (w < withdrawing.length && withdrawing[w] < writing[s]);
+            buckets[i] = takeWithdrawing ? withdrawing[w++] : writing[s++];
+            exclusive[i] = takeWithdrawing;
+        }
+        try (PreparedStatement lock = connection.prepareStatement(LOCK_BUSINESS_ROWS)) {
+            lock.setArray(1, connection.createArrayOf("int4", buckets));
+            lock.setArray(2, connection.createArrayOf("bool", exclusive));
             try (ResultSet taken = lock.executeQuery()) {
                 while (taken.next()) {
                     // read every row: with a fetch size, the driver runs the function only for the rows fetched

@@ -80,15 +80,6 @@ public final class BatchWriter {
      */
     public BatchResult write(Connection connection, Batch batch) throws SQLException {
         try {
-            boolean dualWrite = DualWriteState.isOnForBatch(connection);
-            if (dualWrite) {
-                int buckets = lockBuckets;
-                LegacyRowLocks.lockForBatch(connection, batch.facts().stream()
-                        .map(f -> buckets > 0 ? f.keyPartition(buckets) : f.partition()).distinct().sorted().toArray(Integer[]::new));
-            }
-            long writeSeq = DualWriteState.nextWriteSeq(connection);
-            CatalogTable.insert(connection, batch.newCatalogEntries());
-
             Collection<Fact> stats = Batch.latestPerRow(batch.facts(), Fact.Kind.STAT);
             Collection<Fact> business = Batch.latestPerRow(batch.facts(), Fact.Kind.BUSINESS);
             List<Fact> values = new ArrayList<>();
@@ -96,6 +87,24 @@ public final class BatchWriter {
             for (Fact fact : business) {
                 (fact.value() == null ? withdrawals : values).add(fact);
             }
+            boolean dualWrite = DualWriteState.isOnForBatch(connection);
+            int buckets = lockBuckets;
+            if (dualWrite) {
+                LegacyRowLocks.lockForBatch(connection, batch.facts().stream()
+                        .map(f -> bucket(f, buckets)).distinct().sorted().toArray(Integer[]::new));
+            } else if (!business.isEmpty()) {
+                // A KPI and a later withdrawal of a row not in the table yet, written at once by two instances, see neither
+                // the other's row: without a lock both would commit and the withdrawn KPI would stay.
+                Set<Integer> withdrawing = new HashSet<>();
+                withdrawals.forEach(f -> withdrawing.add(bucket(f, buckets)));
+                Set<Integer> writing = new HashSet<>();
+                values.forEach(f -> writing.add(bucket(f, buckets)));
+                writing.removeAll(withdrawing);
+                LegacyRowLocks.lockForBusiness(connection, withdrawing.stream().sorted().toArray(Integer[]::new),
+                        writing.stream().sorted().toArray(Integer[]::new));
+            }
+            long writeSeq = DualWriteState.nextWriteSeq(connection);
+            CatalogTable.insert(connection, batch.newCatalogEntries());
             long t0 = System.nanoTime();
             // While dual-write is on, a key with a stat and a business event in this batch gets its legacy
             // row once, after both are written; every other key's by the statement that changes it.
@@ -132,6 +141,11 @@ public final class BatchWriter {
             rollbackQuietly(connection);
             throw e;
         }
+    }
+
+    /** The key bucket of a fact's lock: by its key among the topics' partitions once known, else its own partition. */
+    private static int bucket(Fact fact, int buckets) {
+        return buckets > 0 ? fact.keyPartition(buckets) : fact.partition();
     }
 
     /** The facts that do ({@code accepted}) or do not pass {@code test}. */

@@ -129,6 +129,42 @@ class ConcurrentWritersIT {
                 .containsExactly("ChurnModel|v2|2025-05-03|ALL|churn_rate|0.2|20");
     }
 
+    /**
+     * With dual-write off, a KPI of a row the table does not hold yet and a later withdrawal of it,
+     * from two partitions (another client's partitioner) read by two instances at the same moment:
+     * neither statement sees the other's uncommitted row, so without a lock both commit and the
+     * withdrawn KPI stays. The KPI's batch is held before its commit (a transaction holds its
+     * partition's offsets row) while the withdrawal's batch runs.
+     */
+    @Test
+    void aKpiAndALaterWithdrawalOfANewRowWrittenAtOnceWithDualWriteOffLeaveTheRowWithdrawn() throws Exception {
+        writer.lockBuckets(4);
+        db.execute("UPDATE ml_monitoring.dual_write_state SET mode = 'OFF'");
+        // Another row's KPI first, so that partition 3's offsets row exists to be held.
+        write(batch(new Fact(Fact.Kind.BUSINESS, "ChurnModel", "v2", DAY, "country=PL", MetricType.BUSINESS, "churn_rate", 1.0, 500,
+                KPIS, 3, 0), -1));
+
+        try (Connection holder = db.connection(); Statement statement = holder.createStatement()) {
+            statement.execute("SELECT 1 FROM ml_monitoring.sink_offsets WHERE topic = '" + KPIS + "' AND partition = 3 FOR UPDATE");
+            CompletableFuture<BatchResult> kpi = CompletableFuture.supplyAsync(() -> unchecked(
+                    batch(fact(Fact.Kind.BUSINESS, 20.0, 1_000, 1, 3), 1)));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waitingOnLocks() == 1);
+            CompletableFuture<BatchResult> withdrawal = CompletableFuture.supplyAsync(() -> unchecked(
+                    batch(new Fact(Fact.Kind.BUSINESS, "ChurnModel", "v2", DAY, "ALL", MetricType.BUSINESS, "churn_rate", null, 2_000,
+                            KPIS, 1, 0), -1)));
+            // Either the withdrawal's batch waits for the KPI's, or it is done before the KPI's commits.
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> withdrawal.isDone() || waitingOnLocks() == 2);
+            holder.rollback();
+            kpi.get();
+            withdrawal.get();
+        }
+
+        assertThat(db.business()).as("the KPI the later withdrawal removed")
+                .containsExactly("ChurnModel|v2|2025-05-03|country=PL|BUSINESS|churn_rate|1");
+        assertThat(db.rows("SELECT slice_key, (extract(epoch FROM event_time) * 1000)::bigint FROM ml_monitoring.business_withdrawals"))
+                .containsExactly("ALL|2000");
+    }
+
     private BatchResult unchecked(Batch batch) {
         try {
             return write(batch);
