@@ -21,23 +21,40 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
 
 /**
- * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, set up so
- * that transactions and {@code exactly_once_v2} work with one replica.
+ * A real single-node Kafka broker (KRaft, combined broker and controller), set up so that
+ * transactions and {@code exactly_once_v2} work with one replica: in this JVM, or in a container of
+ * its own with the same settings when the run's {@link Backend} is containers.
  */
 public final class KafkaBroker implements AutoCloseable {
 
     private final KafkaClusterTestKit kit;
     private final Path directory;
+    private final ServerContainer container;
+    private final String bootstrapServers;
     private final Admin admin;
 
-    private KafkaBroker(KafkaClusterTestKit kit, Path directory) {
+    private KafkaBroker(KafkaClusterTestKit kit, Path directory, ServerContainer container, String bootstrapServers) {
         this.kit = kit;
         this.directory = directory;
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kit.bootstrapServers()));
+        this.container = container;
+        this.bootstrapServers = bootstrapServers;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     }
 
     /** Formats a fresh log directory and starts the broker; returns once it serves metadata. */
     public static KafkaBroker start() throws Exception {
+        if (Backend.selected() == Backend.CONTAINERS) {
+            ServerContainer container = new ServerContainer("kafka", KafkaBrokerMain.class, List.of());
+            container.start();
+            KafkaBroker broker = new KafkaBroker(null, null, container, container.ready().get("bootstrap"));
+            broker.admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+            return broker;
+        }
+        return startInProcess();
+    }
+
+    /** The broker in this JVM. */
+    static KafkaBroker startInProcess() throws Exception {
         Path directory = Files.createTempDirectory("statbridge-kafka-");
         KafkaClusterTestKit kit = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setBaseDirectory(directory)
@@ -62,13 +79,13 @@ public final class KafkaBroker implements AutoCloseable {
         kit.format();
         kit.startup();
         kit.waitForReadyBrokers();
-        KafkaBroker broker = new KafkaBroker(kit, directory);
+        KafkaBroker broker = new KafkaBroker(kit, directory, null, kit.bootstrapServers());
         broker.admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
         return broker;
     }
 
     public String bootstrapServers() {
-        return kit.bootstrapServers();
+        return bootstrapServers;
     }
 
     /** An admin client on this broker, owned by the broker: do not close it. */
@@ -121,6 +138,10 @@ public final class KafkaBroker implements AutoCloseable {
     @Override
     public void close() throws Exception {
         admin.close();
+        if (container != null) {
+            container.close();
+            return;
+        }
         kit.close();
         deleteRecursively(directory);
     }

@@ -11,17 +11,21 @@ import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real PostgreSQL server (the zonky embedded binaries, run as a child process) on a free
- * loopback port, with a data directory that survives {@link #stop()} and {@link #restart()} so
- * tests can take the database away and give it back.
+ * A real PostgreSQL server (the zonky embedded binaries, run as a child process, or in a container of
+ * its own when the run's {@link Backend} is containers) on a free loopback port, with a data
+ * directory that survives {@link #stop()} and {@link #restart()} so tests can take the database away
+ * and give it back.
  */
 public final class PostgresServer implements AutoCloseable {
 
     private static final AtomicInteger DATABASES = new AtomicInteger();
+    private static final AtomicInteger CONTAINERS = new AtomicInteger();
 
     private final Path dataDirectory;
     private final java.util.Map<String, String> serverConfig;
     private EmbeddedPostgres postgres;
+    private ServerContainer container;
+    private boolean containerRunning;
     private int port;
 
     private PostgresServer(Path dataDirectory, java.util.Map<String, String> serverConfig) {
@@ -39,9 +43,35 @@ public final class PostgresServer implements AutoCloseable {
      * benchmarks whose figures must mean durable writes.
      */
     public static PostgresServer start(java.util.Map<String, String> settings) throws IOException {
+        if (Backend.selected() == Backend.CONTAINERS) {
+            PostgresServer server = new PostgresServer(Path.of("/var/lib/statbridge-test/postgres"), settings);
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                server.port = socket.getLocalPort();
+            }
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(Integer.toString(server.port),
+                    server.dataDirectory.toString()));
+            settings.forEach((key, value) -> args.add(key + "=" + value));
+            server.container = new ServerContainer("postgres-" + CONTAINERS.incrementAndGet(), PostgresMain.class, args);
+            try {
+                server.container.start();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while PostgreSQL's container started", e);
+            }
+            server.containerRunning = true;
+            return server;
+        }
         PostgresServer server = new PostgresServer(Files.createTempDirectory("statbridge-pg-"), settings);
         server.postgres = server.builder().start();
         server.port = server.postgres.getPort();
+        return server;
+    }
+
+    /** The server in this JVM's child process, on {@code port}, with {@code dataDirectory} (for {@link PostgresMain}). */
+    static PostgresServer startInProcess(Path dataDirectory, int port, java.util.Map<String, String> settings) throws IOException {
+        PostgresServer server = new PostgresServer(dataDirectory, settings);
+        server.postgres = server.builder().setPort(port).start();
+        server.port = port;
         return server;
     }
 
@@ -106,6 +136,13 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Stops the server, keeping its data. */
     public synchronized void stop() throws IOException {
+        if (container != null) {
+            if (containerRunning) {
+                container.stopKeepingData();
+                containerRunning = false;
+            }
+            return;
+        }
         if (postgres != null) {
             postgres.close();
             postgres = null;
@@ -115,11 +152,25 @@ public final class PostgresServer implements AutoCloseable {
     /** Starts the server again on the same port with the same data. */
     public synchronized void restart() throws IOException {
         stop();
+        if (container != null) {
+            try {
+                container.startAgain();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while PostgreSQL's container started again", e);
+            }
+            containerRunning = true;
+            return;
+        }
         postgres = builder().setPort(port).start();
     }
 
     @Override
     public void close() throws IOException {
+        if (container != null) {
+            container.close();
+            return;
+        }
         stop();
         KafkaBroker.deleteRecursively(dataDirectory);
     }
