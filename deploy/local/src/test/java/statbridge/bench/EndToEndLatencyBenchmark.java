@@ -35,6 +35,7 @@ import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.AvroSerializer;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkFixture;
+import statbridge.sink.bench.Cpu;
 import statbridge.sink.dualwrite.DualWriteSwitch;
 import statbridge.testing.KafkaBroker;
 import statbridge.testing.PostgresServer;
@@ -291,6 +292,10 @@ class EndToEndLatencyBenchmark {
         AtomicBoolean publishing = new AtomicBoolean(true);
         Map<String, Long> upcastAt = new ConcurrentHashMap<>();
         Map<String, Long> visibleAt = new ConcurrentHashMap<>();
+        Map<String, Double> statementsBefore = statementTimes(fixture);
+        Map<String, Long> threadCpuBefore = threadCpu();
+        long postgresBefore = Cpu.postgresTicks();
+        long cpuStarted = System.nanoTime();
         Thread poller = new Thread(() -> poll(fixture, pending, (sent, ms) -> latencies.add(ms), publishing), "e2e-poller");
         Thread upcasts = new Thread(() -> watchUpcasts(fixture, upcastAt, publishing), "e2e-upcasts");
         upcasts.start();
@@ -338,10 +343,74 @@ class EndToEndLatencyBenchmark {
             }
         });
         pipeline.sort(null);
+        printCpu(rate, threadCpuBefore, postgresBefore, (System.nanoTime() - cpuStarted) / 1e9);
+        printStatements(rate, statementsBefore, statementTimes(fixture));
         System.out.printf(Locale.ROOT, "E2E breakdown at %,d events/s: publish -> upcast committed on the v2 topic p50 %,.0f ms, "
                 + "p99 %,.0f ms (%,d probes); the rest, upcast -> visible in both tables, is the sink's%n", rate,
                 percentile(pipeline, 0.50), percentile(pipeline, 0.99), pipeline.size());
         return new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.size()};
+    }
+
+    /** Total execution time in ms of each statement of the server, from pg_stat_statements (empty without it). */
+    private static Map<String, Double> statementTimes(SinkFixture fixture) {
+        Map<String, Double> times = new java.util.HashMap<>();
+        try (Connection connection = fixture.db.connection(); java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            try (ResultSet rows = statement.executeQuery("SELECT queryid::text || ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 110), "
+                    + "total_exec_time FROM pg_stat_statements")) {
+                while (rows.next()) {
+                    times.merge(rows.getString(1), rows.getDouble(2), Double::sum);
+                }
+            }
+            connection.commit();
+        } catch (java.sql.SQLException e) {
+            System.out.println("pg_stat_statements not read: " + e.getMessage());
+        }
+        return times;
+    }
+
+    /** The statements PostgreSQL spent most time in while the rate ran. */
+    private static void printStatements(int rate, Map<String, Double> before, Map<String, Double> after) {
+        StringBuilder top = new StringBuilder();
+        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
+                .forEach(e -> top.append(String.format(Locale.ROOT, "%n    %8.1f s  %s", e.getValue() / 1000, e.getKey())));
+        System.out.printf(Locale.ROOT, "E2E PostgreSQL statements at %,d events/s, by execution time:%s%n", rate, top);
+    }
+
+    /** CPU nanoseconds of this JVM's threads by name, digits and ids folded ("StreamThread-#"), so that like threads add up. */
+    private static Map<String, Long> threadCpu() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> byName = new java.util.HashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                long cpu = threads.getThreadCpuTime(info.getThreadId());
+                if (cpu > 0) {
+                    byName.merge(info.getThreadId() + "\u0000" + info.getThreadName(), cpu, Long::sum);
+                }
+            }
+        }
+        return byName;
+    }
+
+    /**
+     * Where this JVM's CPU went while the rate ran (the broker, the pipeline, the sink and the
+     * publisher all run in it), by thread name, beside PostgreSQL's processes: the largest parts.
+     */
+    private static void printCpu(int rate, Map<String, Long> before, long postgresBefore, double seconds) {
+        Map<String, Long> grouped = new java.util.TreeMap<>();
+        threadCpu().forEach((id, cpu) -> {
+            String name = id.substring(id.indexOf('\u0000') + 1)
+                    .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>").replaceAll("[0-9]+", "#");
+            grouped.merge(name, cpu - before.getOrDefault(id, 0L), Long::sum);
+        });
+        double total = grouped.values().stream().mapToLong(Long::longValue).sum() / 1e9;
+        double postgres = (Cpu.postgresTicks() - postgresBefore) / Cpu.TICKS;
+        StringBuilder top = new StringBuilder();
+        grouped.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                .forEach(e -> top.append(String.format(Locale.ROOT, "%n    %6.1f s  %s", e.getValue() / 1e9, e.getKey())));
+        System.out.printf(Locale.ROOT, "E2E CPU at %,d events/s over %.0f s (2 cores: %.0f s): this JVM's threads %.1f s, PostgreSQL %.1f s; "
+                + "the JVM's largest:%s%n", rate, seconds, 2 * seconds, total, postgres, top);
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
  * peer), every PostgreSQL process (the server and its backends), and this JVM, which runs the Kafka
  * broker (and, far less, the benchmark's own polling).
  */
-final class Cpu {
+public final class Cpu {
 
     /** Clock ticks of each part at one moment. */
     record Snapshot(long component, long postgres, long broker) {
@@ -26,7 +26,8 @@ final class Cpu {
         }
     }
 
-    private static final double TICKS = ticksPerSecond();
+    /** Clock ticks a second. */
+    public static final double TICKS = ticksPerSecond();
 
     private Cpu() {
     }
@@ -52,7 +53,8 @@ final class Cpu {
         }
     }
 
-    private static long postgresTicks() {
+    /** utime + stime of every PostgreSQL process, in clock ticks ({@link #TICKS} a second). */
+    public static long postgresTicks() {
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
             return processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).mapToLong(p -> {
                 try {
