@@ -25,6 +25,12 @@ export CONTAINERS_CONF="${CONTAINERS_CONF:-$root/deploy/podman/containers.conf}"
 
 fail() { echo "build-image: $*" >&2; exit 2; }
 
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+  ""|--bases) ;;
+  *) fail "unknown argument '$1' (try --help)" ;;
+esac
+
 [ "$(id -u)" -eq 0 ] || fail "run as root (debootstrap and rootful podman need it)"
 for tool in podman runc debootstrap; do
   command -v "$tool" >/dev/null 2>&1 || fail "'$tool' is missing (Debian: apt-get install podman runc debootstrap)"
