@@ -201,7 +201,7 @@ public final class ChaosSoak {
     // ---------------------------------------------------------------- processes
 
     private void startInfra() throws Exception {
-        infra = statbridge("infra", List.of("up", "--infra-only", "--kafka-port", "" + kafkaPort, "--registry-port", "" + registryPort,
+        infra = ProcessDeployment.launch(dir, "infra", "-Xmx1g", List.of("up", "--infra-only", "--kafka-port", "" + kafkaPort, "--registry-port", "" + registryPort,
                 "--pg-port", "" + postgresPort, "--data-dir", dir.resolve("data").toString(), "--metrics-port", "-1"), Map.of());
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         Path out = dir.resolve("infra.log");
@@ -227,19 +227,6 @@ public final class ChaosSoak {
             Thread.sleep(200);
         }
         throw new IllegalStateException("statbridge up --infra-only did not print READY:\n" + tail(out));
-    }
-
-    private Process statbridge(String name, List<String> args, Map<String, String> environment) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Statbridge.class.getName()));
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
-        builder.environment().put("STATBRIDGE_HOME", dir.resolve("home").toString());
-        builder.environment().put("STATBRIDGE_LOG_LEVEL", "WARN");
-        builder.environment().putAll(environment);
-        return builder.start();
     }
 
     private void restart(Deployment.Component[] group, int instance, String kind, boolean kill) throws Exception {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import statbridge.cli.Statbridge;
 
@@ -49,18 +50,8 @@ final class ProcessDeployment implements Deployment {
 
     @Override
     public Component start(String kind, int instance) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Statbridge.class.getName(),
-                kind, "--config", config.toString(), "--metrics-port", "-1"));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(kind + "-" + instance + ".log").toFile()));
-        builder.environment().put("STATBRIDGE_HOME", dir.resolve("home").toString());
-        builder.environment().put("STATBRIDGE_LOG_LEVEL", "WARN");
-        if (kind.equals("pipeline")) {
-            builder.environment().put("STATBRIDGE_PIPELINE_STATE_DIR", dir.resolve("streams-" + instance).toString());
-        }
-        Process process = builder.start();
+        Process process = launch(dir, kind + "-" + instance, "-Xmx256m", List.of(kind, "--config", config.toString(), "--metrics-port", "-1"),
+                kind.equals("pipeline") ? Map.of("STATBRIDGE_PIPELINE_STATE_DIR", dir.resolve("streams-" + instance).toString()) : Map.of());
         return new Component() {
             @Override
             public void kill() {
@@ -77,5 +68,22 @@ final class ProcessDeployment implements Deployment {
                 return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         };
+    }
+
+    /**
+     * Starts the statbridge CLI of this test's classpath as a JVM of its own with {@code args}, its
+     * output appended to {@code DIR/NAME.log}, its home in {@code DIR/home}, logging at WARN.
+     */
+    static Process launch(Path dir, String name, String heap, List<String> args, Map<String, String> environment) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Statbridge.class.getName()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
+        builder.environment().put("STATBRIDGE_HOME", dir.resolve("home").toString());
+        builder.environment().put("STATBRIDGE_LOG_LEVEL", "WARN");
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 }

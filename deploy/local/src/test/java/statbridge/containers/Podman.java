@@ -2,6 +2,7 @@ package statbridge.containers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,18 +43,19 @@ public final class Podman {
         return builder;
     }
 
-    /** Runs a podman command to its end (at most {@code timeoutSeconds}). */
+    /** Runs a podman command to its end (at most {@code timeoutSeconds}), its output gathered in a file meanwhile. */
     public static Result run(List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
-        Process process = command(args).redirectErrorStream(true).start();
-        byte[] output;
-        try (var in = process.getInputStream()) {
-            output = in.readAllBytes();
+        Path output = Files.createTempFile("podman-", ".out");
+        try {
+            Process process = command(args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("podman " + String.join(" ", args) + " did not end within " + timeoutSeconds + " s");
+            }
+            return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(output);
         }
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("podman " + String.join(" ", args) + " did not end within " + timeoutSeconds + " s");
-        }
-        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
     }
 
     public static Result run(String... args) throws IOException, InterruptedException {
