@@ -298,6 +298,9 @@ class EndToEndLatencyBenchmark {
         long cpuStarted = System.nanoTime();
         Thread poller = new Thread(() -> poll(fixture, pending, (sent, ms) -> latencies.add(ms), publishing), "e2e-poller");
         Thread upcasts = new Thread(() -> watchUpcasts(fixture, upcastAt, publishing), "e2e-upcasts");
+        Map<String, Integer> waits = new ConcurrentHashMap<>();
+        Thread sampler = new Thread(() -> sampleWaits(fixture, waits, publishing), "e2e-waits");
+        sampler.start();
         upcasts.start();
         poller.start();
         long started = System.nanoTime();
@@ -328,6 +331,8 @@ class EndToEndLatencyBenchmark {
         publishing.set(false);
         poller.join();
         upcasts.join();
+        sampler.join();
+        printWaits(rate, waits);
         if (!pending.isEmpty()) {
             throw new AssertionError(pending.size() + " probes never became visible in both shapes");
         }
@@ -345,10 +350,45 @@ class EndToEndLatencyBenchmark {
         pipeline.sort(null);
         printCpu(rate, threadCpuBefore, postgresBefore, (System.nanoTime() - cpuStarted) / 1e9);
         printStatements(rate, statementsBefore, statementTimes(fixture));
+        printTables(fixture, rate);
         System.out.printf(Locale.ROOT, "E2E breakdown at %,d events/s: publish -> upcast committed on the v2 topic p50 %,.0f ms, "
                 + "p99 %,.0f ms (%,d probes); the rest, upcast -> visible in both tables, is the sink's%n", rate,
                 percentile(pipeline, 0.50), percentile(pipeline, 0.99), pipeline.size());
         return new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.size()};
+    }
+
+    /**
+     * Every 50 ms while the rate runs: what each busy backend of the sink's database is doing, from
+     * pg_stat_activity (running on CPU, or the wait event it is in), counted by state and statement,
+     * so that time in the sink's lanes that is not PostgreSQL's CPU shows where it waits.
+     */
+    private static void sampleWaits(SinkFixture fixture, Map<String, Integer> waits, AtomicBoolean publishing) {
+        String sql = "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') || ' ' || state || ' | '"
+                + " || left(regexp_replace(query, '\\s+', ' ', 'g'), 70) FROM pg_stat_activity"
+                + " WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                + " AND state <> 'idle' AND query NOT LIKE '%LatencyProbe%'";
+        try (Connection connection = fixture.db.connection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            while (publishing.get()) {
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        waits.merge(rows.getString(1), 1, Integer::sum);
+                    }
+                }
+                connection.rollback();
+                waits.merge("(samples)", 1, Integer::sum);
+                Thread.sleep(50);
+            }
+        } catch (Exception e) {
+            System.out.println("pg_stat_activity not sampled: " + e.getMessage());
+        }
+    }
+
+    private static void printWaits(int rate, Map<String, Integer> waits) {
+        StringBuilder top = new StringBuilder();
+        waits.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(14)
+                .forEach(e -> top.append(String.format(Locale.ROOT, "%n    %6d  %s", e.getValue(), e.getKey())));
+        System.out.printf(Locale.ROOT, "E2E PostgreSQL backends at %,d events/s, sampled every 50 ms (count, what it was doing):%s%n",
+                rate, top);
     }
 
     /** Total execution time in ms of each statement of the server, from pg_stat_statements (empty without it). */
@@ -357,9 +397,12 @@ class EndToEndLatencyBenchmark {
         try (Connection connection = fixture.db.connection(); java.sql.Statement statement = connection.createStatement()) {
             statement.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             try (ResultSet rows = statement.executeQuery("SELECT queryid::text || ' ' || left(regexp_replace(query, '\\s+', ' ', 'g'), 110), "
-                    + "total_exec_time FROM pg_stat_statements")) {
+                    + "total_exec_time, calls, rows, shared_blks_hit + shared_blks_read FROM pg_stat_statements")) {
                 while (rows.next()) {
                     times.merge(rows.getString(1), rows.getDouble(2), Double::sum);
+                    times.merge("calls\u0000" + rows.getString(1), rows.getDouble(3), Double::sum);
+                    times.merge("rows\u0000" + rows.getString(1), rows.getDouble(4), Double::sum);
+                    times.merge("blocks\u0000" + rows.getString(1), rows.getDouble(5), Double::sum);
                 }
             }
             connection.commit();
@@ -369,12 +412,38 @@ class EndToEndLatencyBenchmark {
         return times;
     }
 
+    /** The written tables' row counts, updates and how many were HOT, and dead rows, summed over partitions. */
+    private static void printTables(SinkFixture fixture, int rate) {
+        String sql = "SELECT coalesce(i.inhparent::regclass::text, s.relid::regclass::text), sum(n_live_tup), sum(n_tup_ins), sum(n_tup_upd), "
+                + "sum(n_tup_hot_upd), sum(n_dead_tup), sum(autovacuum_count), sum(pg_relation_size(s.relid)) / 8192, "
+                + "sum(pg_indexes_size(s.relid)) / 8192 FROM pg_stat_user_tables s LEFT JOIN pg_inherits i ON i.inhrelid = s.relid "
+                + "WHERE s.schemaname = 'ml_monitoring' AND s.relname LIKE 'model_%' GROUP BY 1 ORDER BY 1";
+        StringBuilder out = new StringBuilder();
+        try (Connection connection = fixture.db.connection(); PreparedStatement statement = connection.prepareStatement(sql);
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                out.append(String.format(Locale.ROOT, "%n    %s: live %,d, inserted %,d, updated %,d (HOT %,d), dead %,d, autovacuums %d, "
+                        + "heap %,d pages, indexes %,d pages", rows.getString(1), rows.getLong(2), rows.getLong(3), rows.getLong(4),
+                        rows.getLong(5), rows.getLong(6), rows.getLong(7), rows.getLong(8), rows.getLong(9)));
+            }
+            connection.rollback();
+        } catch (java.sql.SQLException e) {
+            out.append(" not read: ").append(e.getMessage());
+        }
+        System.out.printf(Locale.ROOT, "E2E tables at %,d events/s:%s%n", rate, out);
+    }
+
     /** The statements PostgreSQL spent most time in while the rate ran. */
     private static void printStatements(int rate, Map<String, Double> before, Map<String, Double> after) {
         StringBuilder top = new StringBuilder();
-        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+        java.util.function.BiFunction<String, String, Double> delta = (what, key) ->
+                after.getOrDefault(what + "\u0000" + key, 0.0) - before.getOrDefault(what + "\u0000" + key, 0.0);
+        after.entrySet().stream().filter(e -> e.getKey().indexOf('\u0000') < 0)
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
                 .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(10)
-                .forEach(e -> top.append(String.format(Locale.ROOT, "%n    %8.1f s  %s", e.getValue() / 1000, e.getKey())));
+                .forEach(e -> top.append(String.format(Locale.ROOT, "%n    %8.1f s  %,7.0f calls  %,9.0f rows  %,11.0f blocks  %s",
+                        e.getValue() / 1000, delta.apply("calls", e.getKey()), delta.apply("rows", e.getKey()),
+                        delta.apply("blocks", e.getKey()), e.getKey())));
         System.out.printf(Locale.ROOT, "E2E PostgreSQL statements at %,d events/s, by execution time:%s%n", rate, top);
     }
 
