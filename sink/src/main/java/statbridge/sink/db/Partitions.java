@@ -98,6 +98,13 @@ public final class Partitions {
         }
     }
 
+    /**
+     * The columns of {@code model_stats_daily}'s series index (migration V11): a series' rows of a
+     * month in date order. A table built to become a partition builds it too ({@code <built>_series}),
+     * so that attaching it finds the index instead of building one under the parent's lock.
+     */
+    public static final String SERIES_INDEX_COLUMNS = "model_name, model_version, metric_type, metric_key, stat_date, slice_key";
+
     /** The name of {@code table}'s partition for {@code month} (in {@code ml_monitoring}). */
     public static String partitionName(String table, YearMonth month) {
         requireTable(table);
@@ -107,9 +114,10 @@ public final class Partitions {
     /**
      * Makes {@code built} the partition of {@code table} for {@code month}, in the caller's
      * transaction: a table of {@code ml_monitoring} with {@code table}'s columns, its primary key
-     * named {@code built + "_pkey"}, and a CHECK constraint named {@code check} that proves its rows
+     * named {@code built + "_pkey"} (and for {@code model_stats_daily} the series index named
+     * {@code built + "_series"}), and a CHECK constraint named {@code check} that proves its rows
      * are of the month (so attaching it does not scan them; the constraint is dropped once the
-     * partition's bound says the same). The table and its key take the partition's names. The
+     * partition's bound says the same). The table and its indexes take the partition's names. The
      * parent is locked SHARE UPDATE EXCLUSIVE, which neither readers nor writers of other months
      * wait for; the caller sets {@code lock_timeout}.
      *
@@ -132,6 +140,7 @@ public final class Partitions {
         try (Statement ddl = connection.createStatement()) {
             ddl.execute("ALTER TABLE ml_monitoring." + built + " RENAME TO " + child);
             ddl.execute("ALTER INDEX ml_monitoring." + built + "_pkey RENAME TO " + child + "_pkey");
+            ddl.execute("ALTER INDEX IF EXISTS ml_monitoring." + built + "_series RENAME TO " + child + "_series");
             ddl.execute("ALTER TABLE ml_monitoring." + table + " ATTACH PARTITION ml_monitoring." + child
                     + " FOR VALUES FROM ('" + first + "') TO ('" + first.plusMonths(1) + "')");
             ddl.execute("ALTER TABLE ml_monitoring." + child + " DROP CONSTRAINT " + check);

@@ -169,6 +169,11 @@ final class MonthLoader {
             for (String table : tables) {
                 ddl.execute("ALTER TABLE ml_monitoring." + run.built(table, month) + " ADD CONSTRAINT " + run.built(table, month)
                         + "_pkey PRIMARY KEY (" + keyColumns(table.equals(LEGACY)) + ")");
+                if (table.equals("model_stats_daily")) {
+                    // the parent's series index, built here over the loaded month so that attaching the table does not build it
+                    ddl.execute("CREATE INDEX " + run.built(table, month) + "_series ON ml_monitoring." + run.built(table, month)
+                            + " (" + Partitions.SERIES_INDEX_COLUMNS + ")");
+                }
             }
         }
         return rowsWritten;

@@ -65,22 +65,28 @@ public final class SeriesTables {
     /**
      * After {@link #APPLY}: where a corrected row held the month's minimum (its old value is not above
      * the minimum now stored) or maximum, the two are recomputed from the month's rows of the series,
-     * which this transaction sees as they now are.
+     * which this transaction sees as they now are. The series-months whose extremes a correction may
+     * have taken are found first, so only those are read, each through the stats' series index (its
+     * month's rows of that one metric, not every metric of the model).
      */
     static final String RECOMPUTE_EXTREMES = """
+            WITH c AS MATERIALIZED (
+                SELECT d.model_name, d.model_version, d.metric_type, d.metric_key, d.month
+                FROM (SELECT model_name, model_version, metric_type, metric_key, month, min(raised_from) AS raised_from,
+                             max(lowered_from) AS lowered_from
+                      FROM pg_temp.metric_series_delta WHERE raised_from IS NOT NULL OR lowered_from IS NOT NULL
+                      GROUP BY 1, 2, 3, 4, 5) d
+                JOIN ml_monitoring.metric_series_months m USING (model_name, model_version, metric_type, metric_key, month)
+                WHERE d.raised_from <= m.min_value OR d.lowered_from >= m.max_value
+            )
             UPDATE ml_monitoring.metric_series_months m SET min_value = r.lo, max_value = r.hi
-            FROM (SELECT model_name, model_version, metric_type, metric_key, month, min(raised_from) AS raised_from,
-                         max(lowered_from) AS lowered_from
-                  FROM pg_temp.metric_series_delta WHERE raised_from IS NOT NULL OR lowered_from IS NOT NULL
-                  GROUP BY 1, 2, 3, 4, 5) c
-            CROSS JOIN LATERAL (
+            FROM c CROSS JOIN LATERAL (
                    SELECT min(s.metric_value) AS lo, max(s.metric_value) AS hi FROM ml_monitoring.model_stats_daily s
                    WHERE s.model_name = c.model_name AND s.model_version = c.model_version
-                     AND s.stat_date >= c.month AND s.stat_date < (c.month + interval '1 month')::date
-                     AND s.metric_type = c.metric_type AND s.metric_key = c.metric_key) r
+                     AND s.metric_type = c.metric_type AND s.metric_key = c.metric_key
+                     AND s.stat_date >= c.month AND s.stat_date < (c.month + interval '1 month')::date) r
             WHERE m.model_name = c.model_name AND m.model_version = c.model_version AND m.metric_type = c.metric_type
               AND m.metric_key = c.metric_key AND m.month = c.month AND r.lo IS NOT NULL
-              AND (c.raised_from <= m.min_value OR c.lowered_from >= m.max_value)
             """;
     /**
      * Replaces the series rows of one month with the aggregate of its partition ({@code %1$s}, a
