@@ -44,6 +44,10 @@ class StatisticsKeeperIT {
         insert(0, 12_000);
         written(12_000);
         assertThat(analyses()).as("after the first rows").isEqualTo(1);
+        // A small sample: the 12,000 distinct slices get a histogram of at most target + 1 bounds (101 at the default).
+        assertThat(db.rows("SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats WHERE schemaname = 'ml_monitoring' "
+                + "AND tablename = 'model_stats_daily_2025_06' AND attname = 'slice_key'"))
+                .singleElement().satisfies(bounds -> assertThat(Integer.parseInt(bounds)).isBetween(2, StatisticsKeeper.SAMPLE_TARGET + 1));
 
         // Corrections of the same 12,000 rows, five times over: 60,000 rows written, none inserted.
         for (int round = 1; round <= 5; round++) {
