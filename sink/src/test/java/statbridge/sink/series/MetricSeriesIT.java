@@ -188,6 +188,50 @@ class MetricSeriesIT {
                 .isLessThan(30);
     }
 
+    /**
+     * The trigger that summarises updated stat rows pairs each new version with its old one by key
+     * in a hash join, whatever size of statement its session's plan was first made for: after a
+     * correction of one row, a correction of 2,000 rows compares none of them with the others (the
+     * plan made for the one row compared every new row with every old one, 2,000 x 2,000, seconds a
+     * batch). The plan is the one PostgreSQL ran, as {@code auto_explain} sends it to this session.
+     */
+    @Test
+    void aLargeCorrectionIsPairedByKeyAfterASmallOneInTheSameSession() throws Exception {
+        SinkDatabase db = database("series_pairing");
+        new Partitions(db.database.dataSource()).ensureFor(List.of(LocalDate.of(2025, 3, 1)));
+        db.execute("""
+                INSERT INTO ml_monitoring.model_stats_daily (model_name, model_version, stat_date, slice_key, metric_type, metric_key,
+                       metric_value, event_time, source_offset, source_topic, write_seq)
+                SELECT 'M', 'v1', DATE '2025-03-01' + s % 28, 'slice-' || s, 'ONLINE', 'accuracy', s, '-infinity', -1, 'backfill', 0
+                FROM generate_series(1, 2000) s""");
+        List<String> plans = new ArrayList<>();
+        long summarised;
+        try (Connection connection = db.connection(); java.sql.Statement statement = connection.createStatement()) {
+            for (String sql : List.of("LOAD 'auto_explain'", "SET auto_explain.log_min_duration = 0", "SET auto_explain.log_analyze = on",
+                    "SET auto_explain.log_nested_statements = on", "SET auto_explain.log_level = notice", "SET client_min_messages = notice",
+                    "SELECT ml_monitoring.metric_series_batch()",
+                    "UPDATE ml_monitoring.model_stats_daily SET metric_value = metric_value + 1 WHERE slice_key = 'slice-1'")) {
+                statement.execute(sql);
+            }
+            statement.clearWarnings();
+            statement.execute("UPDATE ml_monitoring.model_stats_daily SET metric_value = metric_value + 1");
+            for (java.sql.SQLWarning w = statement.getWarnings(); w != null; w = w.getNextWarning()) {
+                if (w.getMessage().contains("metric_series_delta") && w.getMessage().contains("old_rows")) {
+                    plans.add(w.getMessage());
+                }
+            }
+            try (java.sql.ResultSet delta = statement.executeQuery("SELECT count(*) FROM pg_temp.metric_series_delta")) {
+                delta.next();
+                summarised = delta.getLong(1);
+            }
+            connection.rollback();
+            statement.execute("RESET ALL");
+        }
+        assertThat(summarised).as("the slices the two corrections summarised").isEqualTo(2001);
+        assertThat(plans).as("the plan of the large correction's pairing").hasSize(1);
+        assertThat(plans.get(0)).contains("Hash Join").doesNotContain("Nested Loop").doesNotContain("Rows Removed by Join Filter");
+    }
+
     @Test
     void aRebuildComputesHistoryTheSinkNeverSawAndARerunChangesNothing() throws Exception {
         SinkDatabase db = database("series_rebuild");
