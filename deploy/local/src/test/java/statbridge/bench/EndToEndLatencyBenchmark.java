@@ -67,6 +67,12 @@ class EndToEndLatencyBenchmark {
      * for the three stat tables (a prototype of leaving room for HOT updates under corrections).
      */
     private static final int FILLFACTOR = Integer.getInteger("bench.e2e.fillfactor", 100);
+    /**
+     * {@code -Dbench.e2e.explain=MS} logs the plan, with timings and buffers, of every statement of
+     * the benchmark's databases that runs longer than MS ms ({@code auto_explain}, nested statements
+     * included): to see where a slow statement's blocks go.
+     */
+    private static final int EXPLAIN_MS = Integer.getInteger("bench.e2e.explain", -1);
     /** {@code -Dbench.p5=false} leaves P5 out (a latency-only run). */
     private static final boolean P5 = Boolean.parseBoolean(System.getProperty("bench.p5", "true"));
     /** One event in this many is a probe whose visibility is timed. */
@@ -624,6 +630,13 @@ class EndToEndLatencyBenchmark {
             }
         }
         fixture.seedCatalog(seed);
+        if (EXPLAIN_MS >= 0) {
+            for (String setting : List.of("session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = " + EXPLAIN_MS,
+                    "auto_explain.log_analyze = on", "auto_explain.log_buffers = on", "auto_explain.log_nested_statements = on")) {
+                fixture.db.execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET " + setting.replace("'", "''")
+                        + "', current_database()); END $$");
+            }
+        }
         if (FILLFACTOR < 100) {
             // a prototype: the month the benchmark writes, created beforehand with room on its pages for HOT updates
             for (String table : List.of("model_stats_daily", "model_business_stats_daily", "model_stats_daily_legacy")) {

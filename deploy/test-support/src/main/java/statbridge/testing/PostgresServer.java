@@ -81,6 +81,11 @@ public final class PostgresServer implements AutoCloseable {
                 .setCleanDataDirectory(false)
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("shared_preload_libraries", "pg_stat_statements");
+        String log = System.getProperty("statbridge.test.pg.log");
+        if (log != null) {
+            // -Dstatbridge.test.pg.log=DIR keeps the server's log there (e.g. a benchmark's auto_explain plans)
+            builder.setServerConfig("logging_collector", "on").setServerConfig("log_directory", log);
+        }
         serverConfig.forEach(builder::setServerConfig);
         return builder;
     }
