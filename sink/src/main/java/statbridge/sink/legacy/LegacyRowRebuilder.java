@@ -32,7 +32,16 @@ public final class LegacyRowRebuilder {
          */
         GIVEN,
         /** Absent: the KPI the statement has just withdrawn (the stat side is never absent). */
-        NONE
+        NONE,
+        /**
+         * Read from the keys' own columns where the statement changed that side, looked up by key
+         * where it did not: a statement that upserts the stats and the KPIs of the same keys. The
+         * keys carry {@code stat_changed}, {@code metric_value}, {@code stat_updated_at} and
+         * {@code business_changed}, {@code business_metric_value}, {@code business_updated_at}; a
+         * lookup reads the table as it was before the statement, which is as it is for a side the
+         * statement did not change.
+         */
+        GIVEN_IF_CHANGED
     }
 
     static final String INSERT = """
@@ -103,15 +112,27 @@ public final class LegacyRowRebuilder {
         if (stat == Side.NONE) {
             throw new IllegalArgumentException("a legacy row always has its stat");
         }
-        String statValue = stat == Side.GIVEN ? keys + ".metric_value" : "s.metric_value";
-        String statUpdated = stat == Side.GIVEN ? keys + ".updated_at" : "s.updated_at";
+        String statValue = switch (stat) {
+            case GIVEN -> keys + ".metric_value";
+            case GIVEN_IF_CHANGED -> "CASE WHEN " + keys + ".stat_changed THEN " + keys + ".metric_value ELSE s.metric_value END";
+            default -> "s.metric_value";
+        };
+        String statUpdated = switch (stat) {
+            case GIVEN -> keys + ".updated_at";
+            case GIVEN_IF_CHANGED -> "CASE WHEN " + keys + ".stat_changed THEN " + keys + ".stat_updated_at ELSE s.updated_at END";
+            default -> "s.updated_at";
+        };
         String businessValue = switch (business) {
             case GIVEN -> keys + ".business_metric_value";
+            case GIVEN_IF_CHANGED -> "CASE WHEN " + keys + ".business_changed THEN " + keys + ".business_metric_value "
+                    + "ELSE b.business_metric_value END";
             case LOOKUP -> "b.business_metric_value";
             case NONE -> "NULL";
         };
         String updated = switch (business) {
             case GIVEN -> "GREATEST(" + statUpdated + ", " + keys + ".updated_at)";
+            case GIVEN_IF_CHANGED -> "GREATEST(" + statUpdated + ", CASE WHEN " + keys + ".business_changed THEN " + keys
+                    + ".business_updated_at ELSE b.updated_at END)";
             case LOOKUP -> "GREATEST(" + statUpdated + ", b.updated_at)";
             case NONE -> statUpdated;
         };
@@ -125,11 +146,22 @@ public final class LegacyRowRebuilder {
         if (stat == Side.LOOKUP) {
             sql.append("CROSS JOIN LATERAL (\n    SELECT s.metric_value, s.updated_at FROM ml_monitoring.model_stats_daily s\n")
                     .append(SAME_KEY.formatted(keys, "s")).append("    OFFSET 0) s\n");
+        } else if (stat == Side.GIVEN_IF_CHANGED) {
+            // looked up only where the statement did not change the stat (a one-time filter of each key's probe)
+            sql.append("LEFT JOIN LATERAL (\n    SELECT s.metric_value, s.updated_at FROM ml_monitoring.model_stats_daily s\n")
+                    .append(SAME_KEY.formatted(keys, "s")).append("    AND NOT ").append(keys).append(".stat_changed OFFSET 0) s ON true\n");
         }
         if (business == Side.LOOKUP) {
             sql.append("LEFT JOIN LATERAL (\n")
                     .append("    SELECT b.business_metric_value, b.updated_at FROM ml_monitoring.model_business_stats_daily b\n")
                     .append(SAME_KEY.formatted(keys, "b")).append("    OFFSET 0) b ON true\n");
+        } else if (business == Side.GIVEN_IF_CHANGED) {
+            sql.append("LEFT JOIN LATERAL (\n")
+                    .append("    SELECT b.business_metric_value, b.updated_at FROM ml_monitoring.model_business_stats_daily b\n")
+                    .append(SAME_KEY.formatted(keys, "b")).append("    AND NOT ").append(keys).append(".business_changed OFFSET 0) b ON true\n");
+        }
+        if (stat == Side.GIVEN_IF_CHANGED) {
+            sql.append("WHERE ").append(keys).append(".stat_changed OR s.updated_at IS NOT NULL\n");
         }
         return sql.toString();
     }

@@ -106,23 +106,36 @@ public final class BatchWriter {
             long writeSeq = DualWriteState.nextWriteSeq(connection);
             CatalogTable.insert(connection, batch.newCatalogEntries());
             long t0 = System.nanoTime();
-            // While dual-write is on, a key with a stat and a business event in this batch gets its legacy
-            // row once, after both are written; every other key's by the statement that changes it.
+            // While dual-write is on, a key with a stat and a KPI in this batch gets both and its legacy row from one statement,
+            // a key with a stat and a withdrawal its legacy row once after both; every other key's by the statement that changes it.
             Set<RowKey> legacyAfter = dualWrite ? keysOfBoth(stats, business) : Set.of();
+            Set<RowKey> together = new HashSet<>();
+            values.forEach(f -> {
+                if (legacyAfter.contains(f.rowKey())) {
+                    together.add(f.rowKey());
+                }
+            });
             Predicate<Fact> legacyNow = fact -> dualWrite && !legacyAfter.contains(fact.rowKey());
+            Predicate<Fact> inTogether = fact -> together.contains(fact.rowKey());
             boolean keepSeries = series;
             if (keepSeries) {
                 SeriesTables.gather(connection);
             }
             Written statRows = StatTables.upsert(connection, StatTables.STATS_WITH_LEGACY, only(stats, legacyNow, true), writeSeq, true)
-                    .plus(StatTables.upsert(connection, StatTables.UPSERT_STATS, only(stats, legacyNow, false), writeSeq, false));
+                    .plus(StatTables.upsert(connection, StatTables.UPSERT_STATS, only(stats, legacyNow.or(inTogether), false),
+                            writeSeq, false));
             long t1 = System.nanoTime();
             Written withdrawn = StatTables.withdraw(connection, only(withdrawals, legacyNow, true), writeSeq, true)
                     .plus(StatTables.withdraw(connection, only(withdrawals, legacyNow, false), writeSeq, false));
             Written businessRows = StatTables.upsert(connection, StatTables.BUSINESS_WITH_LEGACY, only(values, legacyNow, true),
-                    writeSeq, true).plus(StatTables.upsert(connection, StatTables.UPSERT_BUSINESS, only(values, legacyNow, false),
-                    writeSeq, false));
-            int legacyRows = LegacyRowRebuilder.rebuild(connection, legacyAfter);
+                    writeSeq, true).plus(StatTables.upsert(connection, StatTables.UPSERT_BUSINESS,
+                    only(values, legacyNow.or(inTogether), false), writeSeq, false));
+            Written[] both = StatTables.upsertBoth(connection, only(stats, inTogether, true), only(values, inTogether, true), writeSeq);
+            statRows = statRows.plus(both[0]);
+            businessRows = businessRows.plus(both[1]);
+            Set<RowKey> rebuilt = new HashSet<>(legacyAfter);
+            rebuilt.removeAll(together);
+            int legacyRows = LegacyRowRebuilder.rebuild(connection, rebuilt);
             long t2 = System.nanoTime();
             legacyRows += statRows.legacyRows() + withdrawn.legacyRows() + businessRows.legacyRows();
             storeOffsets(connection, batch.offsets());

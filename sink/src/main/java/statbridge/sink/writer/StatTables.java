@@ -99,6 +99,27 @@ public final class StatTables {
     static final String WITHDRAW_WITH_LEGACY = withLegacy(DELETE_WITHDRAWN + RETURNING_KEY.replace("t.", "b."),
             LegacyRowRebuilder.rebuild("w", "w", Side.LOOKUP, Side.NONE));
 
+    /**
+     * The stats and the KPIs of the same keys (a batch that carries both for a key, while
+     * dual-write is on) upserted in one statement with their legacy rows: each legacy row from what
+     * the two upserts changed, as their {@code RETURNING} gives it, paired by a full join of the two
+     * (a hash or merge join: a nested loop cannot do a full join, so no plan compares every row of
+     * one with every row of the other), and from a lookup only for a side the statement left as it
+     * was. A key neither changed keeps its legacy row, which already matches. Where the KPI is a
+     * withdrawal, the legacy row is rebuilt after it instead ({@link LegacyRowRebuilder#rebuild(Connection, Collection)}).
+     */
+    static final String STATS_AND_BUSINESS_WITH_LEGACY = "WITH s AS (\n" + UPSERT_STATS + RETURNING_KEY
+            + ", t.metric_value, t.updated_at\n), b AS (\n" + UPSERT_BUSINESS + RETURNING_KEY
+            + ", t.business_metric_value, t.updated_at\n), w AS (\n"
+            + "    SELECT " + String.join(", ", java.util.stream.Stream.of("model_name", "model_version", "stat_date", "slice_key",
+                    "metric_type", "metric_key").map(c -> "coalesce(s." + c + ", b." + c + ") AS " + c).toList()) + ",\n"
+            + "           s.model_name IS NOT NULL AS stat_changed, s.metric_value, s.updated_at AS stat_updated_at,\n"
+            + "           b.model_name IS NOT NULL AS business_changed, b.business_metric_value, b.updated_at AS business_updated_at\n"
+            + "    FROM s FULL JOIN b ON b.model_name = s.model_name AND b.model_version = s.model_version AND b.stat_date = s.stat_date\n"
+            + "                      AND b.slice_key = s.slice_key AND b.metric_type = s.metric_type AND b.metric_key = s.metric_key\n"
+            + "), l AS (\n" + LegacyRowRebuilder.upsert(LegacyRowRebuilder.rebuild("w", "w", Side.GIVEN_IF_CHANGED, Side.GIVEN_IF_CHANGED))
+            + "RETURNING 1\n)\nSELECT (SELECT count(*) FROM s), (SELECT count(*) FROM b), (SELECT count(*) FROM l)";
+
     private static String withLegacy(String change, String legacy) {
         return "WITH w AS (\n" + change + "\n), l AS (\n" + LegacyRowRebuilder.upsert(legacy) + "RETURNING 1\n)\n"
                 + "SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM l)";
@@ -201,6 +222,33 @@ public final class StatTables {
         if (facts.isEmpty()) {
             return Written.NOTHING;
         }
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            bindUpsert(connection, statement, 1, facts, writeSeq);
+            return execute(statement, withLegacy);
+        }
+    }
+
+    /**
+     * Upserts the stats and the KPIs of the same keys with their legacy rows ({@link #STATS_AND_BUSINESS_WITH_LEGACY});
+     * returns the stat rows, then the KPI rows, each with the legacy rows the statement wrote.
+     */
+    static Written[] upsertBoth(Connection connection, Collection<Fact> stats, Collection<Fact> values, long writeSeq) throws SQLException {
+        if (stats.isEmpty() && values.isEmpty()) {
+            return new Written[] {Written.NOTHING, Written.NOTHING};
+        }
+        try (PreparedStatement statement = connection.prepareStatement(STATS_AND_BUSINESS_WITH_LEGACY)) {
+            int next = bindUpsert(connection, statement, 1, stats, writeSeq);
+            bindUpsert(connection, statement, next, values, writeSeq);
+            try (ResultSet counts = statement.executeQuery()) {
+                counts.next();
+                return new Written[] {new Written(counts.getInt(1), counts.getInt(3)), new Written(counts.getInt(2), 0)};
+            }
+        }
+    }
+
+    /** Binds an upsert's topic, write sequence number and ten arrays of facts from parameter {@code first}; returns the next. */
+    private static int bindUpsert(Connection connection, PreparedStatement statement, int first, Collection<Fact> facts, long writeSeq)
+            throws SQLException {
         int n = facts.size();
         String[] models = new String[n];
         String[] versions = new String[n];
@@ -228,21 +276,19 @@ public final class StatTables {
             topic = fact.topic();
             i++;
         }
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, topic);
-            statement.setLong(2, writeSeq);
-            Array[] arrays = {
-                connection.createArrayOf("text", models), connection.createArrayOf("text", versions),
-                connection.createArrayOf("text", dates), connection.createArrayOf("text", slices),
-                connection.createArrayOf("text", types), connection.createArrayOf("text", keys),
-                connection.createArrayOf("float8", values), connection.createArrayOf("int8", times),
-                connection.createArrayOf("int8", offsets), connection.createArrayOf("int4", partitions)
-            };
-            for (int p = 0; p < arrays.length; p++) {
-                statement.setArray(p + 3, arrays[p]);
-            }
-            return execute(statement, withLegacy);
+        statement.setString(first, topic);
+        statement.setLong(first + 1, writeSeq);
+        Array[] arrays = {
+            connection.createArrayOf("text", models), connection.createArrayOf("text", versions),
+            connection.createArrayOf("text", dates), connection.createArrayOf("text", slices),
+            connection.createArrayOf("text", types), connection.createArrayOf("text", keys),
+            connection.createArrayOf("float8", values), connection.createArrayOf("int8", times),
+            connection.createArrayOf("int8", offsets), connection.createArrayOf("int4", partitions)
+        };
+        for (int p = 0; p < arrays.length; p++) {
+            statement.setArray(first + 2 + p, arrays[p]);
         }
+        return first + 2 + arrays.length;
     }
 
     private static Written execute(PreparedStatement statement, boolean withLegacy) throws SQLException {

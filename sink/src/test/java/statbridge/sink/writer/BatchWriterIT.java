@@ -123,6 +123,44 @@ class BatchWriterIT {
         assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.031|1300");
     }
 
+    /**
+     * A stat and its KPI in one batch are written, with their legacy row, by one statement: where
+     * only one of them wins "later wins", the legacy row takes the other side as stored; where
+     * neither does, nothing is written; a KPI held back by a later withdrawal leaves the legacy row
+     * without one.
+     */
+    @Test
+    void aStatAndItsKpiInOneBatchWhereOnlyOneSideWinsKeepTheOtherSideAsStored() throws Exception {
+        BatchResult first = write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.5, 2_000),
+                kpi("ALL", "churn_rate", MetricType.BUSINESS, 100.0, 2_000));
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.5|100");
+        assertThat(first.legacyRows()).isOne();
+
+        BatchResult kpiWins = write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.4, 1_000),
+                kpi("ALL", "churn_rate", MetricType.BUSINESS, 200.0, 3_000));
+        assertThat(db.stats()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|BUSINESS|churn_rate|0.5");
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.5|200");
+        assertThat(kpiWins.statRows()).isZero();
+        assertThat(kpiWins.legacyRows()).isOne();
+
+        write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.6, 4_000), kpi("ALL", "churn_rate", MetricType.BUSINESS, 50.0, 1_500));
+        assertThat(db.business()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|BUSINESS|churn_rate|200");
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.6|200");
+
+        BatchResult neither = write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.1, 100),
+                kpi("ALL", "churn_rate", MetricType.BUSINESS, 1.0, 100));
+        assertThat(neither.legacyRows()).as("nothing changed, nothing rewritten").isZero();
+        assertThat(db.legacy()).containsExactly("IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.6|200");
+
+        write(kpi("ALL", "churn_rate", MetricType.BUSINESS, null, 5_000));
+        write(stat("ALL", "churn_rate", MetricType.BUSINESS, 0.7, 6_000), kpi("ALL", "churn_rate", MetricType.BUSINESS, 300.0, 4_500),
+                stat("country=PL", "churn_rate", MetricType.BUSINESS, 0.2, 1_000), kpi("country=PL", "churn_rate", MetricType.BUSINESS, 7.0, 1_000));
+        assertThat(db.legacy()).as("the older KPI stays withdrawn; a new key gets both sides").containsExactly(
+                "IntentClassifier|v4|2025-04-26|ALL|churn_rate|0.7|null", "IntentClassifier|v4|2025-04-26|country=PL|churn_rate|0.2|7");
+        assertThat(db.legacy()).isEqualTo(db.rows("SELECT model_name, model_version, stat_date, slice_key, metric_name, metric_value, "
+                + "business_metric_value FROM ml_monitoring.model_stats_daily_legacy_rebuilt"));
+    }
+
     @Test
     void aKpiThatArrivesBeforeItsStatJoinsTheLegacyRowWhenTheStatComes() throws Exception {
         write(kpi("country=PL", "churn_rate", MetricType.BUSINESS, 88.0, 1_000));
