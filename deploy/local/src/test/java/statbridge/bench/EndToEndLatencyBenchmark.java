@@ -73,6 +73,11 @@ class EndToEndLatencyBenchmark {
      * included): to see where a slow statement's blocks go.
      */
     private static final int EXPLAIN_MS = Integer.getInteger("bench.e2e.explain", -1);
+    /**
+     * {@code -Dbench.e2e.warmup.seconds=N}: the path runs this long at the target rate, untimed,
+     * before anything is measured (0 measures a JVM that has just started).
+     */
+    private static final int WARMUP_SECONDS = Integer.getInteger("bench.e2e.warmup.seconds", 20);
     /** {@code -Dbench.p5=false} leaves P5 out (a latency-only run). */
     private static final boolean P5 = Boolean.parseBoolean(System.getProperty("bench.p5", "true"));
     /** One event in this many is a probe whose visibility is timed. */
@@ -83,6 +88,9 @@ class EndToEndLatencyBenchmark {
     @Test
     void publishToVisibleInBothShapes(KafkaBroker kafka, SchemaRegistryServer registry, PostgresServer postgres) throws Exception {
         List<String> lines = new ArrayList<>();
+        if (WARMUP_SECONDS > 0) {
+            warmUp(kafka, registry, postgres);
+        }
         for (int rate : List.of(TARGET_RATE, STEADY_RATE)) {
             double[] ceiling = kafkaRoundTrip(kafka, rate);
             double[] latency;
@@ -119,6 +127,30 @@ class EndToEndLatencyBenchmark {
         Files.createDirectories(out.getParent());
         Files.writeString(out, String.join(System.lineSeparator(), lines) + System.lineSeparator());
         BenchmarkTable.write(ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE));
+    }
+
+    /**
+     * The same path at the target rate for {@link #WARMUP_SECONDS}, into a database of its own and
+     * not timed: the JVM compiles its hot code first (without it, compilation and garbage collection
+     * took 24 of the two cores' 84 s in the first rate's 40 s, beside the Java threads' 26 s),
+     * so that what is measured is the steady state of a sink and a pipeline that run for days.
+     */
+    private static void warmUp(KafkaBroker kafka, SchemaRegistryServer registry, PostgresServer postgres) throws Exception {
+        long cpuBefore = Cpu.ticks(ProcessHandle.current().pid());
+        double[] latency;
+        try (SinkFixture fixture = pipelineAndSink(kafka, registry, postgres, "e2e_warmup", EmbeddedStack.seedCatalog())) {
+            Configuration configuration = Configuration.load(null, Map.of(), fixture.settings);
+            try (PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), new SimpleMeterRegistry());
+                    SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
+                    KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
+                start(pipeline, sink);
+                latency = measure(fixture, producer, EmbeddedStack.seedCatalog(), TARGET_RATE, WARMUP_SECONDS, false);
+            }
+        }
+        String line = String.format(Locale.ROOT, "E2E warm-up, not measured: %,d events/s for %d s into a database of its own "
+                + "(p50 %,.0f ms, p99 %,.0f ms; this JVM's CPU %.1f s)", TARGET_RATE, WARMUP_SECONDS, latency[0], latency[1],
+                (Cpu.ticks(ProcessHandle.current().pid()) - cpuBefore) / Cpu.TICKS);
+        System.out.println(line);
     }
 
     /** How long dual-write stays off in P5's second round, in minutes (the ten make the benchmark command too long). */
@@ -295,6 +327,12 @@ class EndToEndLatencyBenchmark {
 
     private static double[] measure(SinkFixture fixture, KafkaProducer<byte[], byte[]> producer, List<CatalogEntry> seed, int rate)
             throws Exception {
+        return measure(fixture, producer, seed, rate, SECONDS, true);
+    }
+
+    /** Publishes at {@code rate} for {@code seconds} and times the probes; prints where the time went when {@code report}. */
+    private static double[] measure(SinkFixture fixture, KafkaProducer<byte[], byte[]> producer, List<CatalogEntry> seed, int rate,
+            int seconds, boolean report) throws Exception {
         AvroSerializer<Object> serializer = new AvroSerializer<>(fixture.registry, false, Map.of());
         String topic = fixture.topic("topic.v1");
         Map<String, Long> pending = new ConcurrentHashMap<>();
@@ -306,6 +344,7 @@ class EndToEndLatencyBenchmark {
         Map<String, Double> statementsBefore = statementTimes(fixture);
         Map<String, Long> threadCpuBefore = threadCpu();
         long postgresBefore = Cpu.postgresTicks();
+        long processBefore = Cpu.ticks(ProcessHandle.current().pid());
         long cpuStarted = System.nanoTime();
         Thread poller = new Thread(() -> poll(fixture, pending, (sent, ms) -> latencies.add(ms), publishing), "e2e-poller");
         Thread upcasts = new Thread(() -> watchUpcasts(fixture, upcastAt, publishing), "e2e-upcasts");
@@ -315,7 +354,7 @@ class EndToEndLatencyBenchmark {
         upcasts.start();
         poller.start();
         long started = System.nanoTime();
-        long total = (long) rate * SECONDS;
+        long total = (long) rate * seconds;
         LocalDate day = LocalDate.of(2026, 3, 1);
         for (long n = 0; n < total; n++) {
             pace(started, n, rate);
@@ -343,7 +382,9 @@ class EndToEndLatencyBenchmark {
         poller.join();
         upcasts.join();
         sampler.join();
-        printWaits(rate, waits);
+        if (report) {
+            printWaits(rate, waits);
+        }
         if (!pending.isEmpty()) {
             throw new AssertionError(pending.size() + " probes never became visible in both shapes");
         }
@@ -359,7 +400,10 @@ class EndToEndLatencyBenchmark {
             }
         });
         pipeline.sort(null);
-        printCpu(rate, threadCpuBefore, postgresBefore, (System.nanoTime() - cpuStarted) / 1e9);
+        if (!report) {
+            return new double[] {percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.size()};
+        }
+        printCpu(rate, threadCpuBefore, postgresBefore, processBefore, (System.nanoTime() - cpuStarted) / 1e9);
         printStatements(rate, statementsBefore, statementTimes(fixture));
         printTables(fixture, rate);
         System.out.printf(Locale.ROOT, "E2E breakdown at %,d events/s: publish -> upcast committed on the v2 topic p50 %,.0f ms, "
@@ -477,7 +521,7 @@ class EndToEndLatencyBenchmark {
      * Where this JVM's CPU went while the rate ran (the broker, the pipeline, the sink and the
      * publisher all run in it), by thread name, beside PostgreSQL's processes: the largest parts.
      */
-    private static void printCpu(int rate, Map<String, Long> before, long postgresBefore, double seconds) {
+    private static void printCpu(int rate, Map<String, Long> before, long postgresBefore, long processBefore, double seconds) {
         Map<String, Long> grouped = new java.util.TreeMap<>();
         threadCpu().forEach((id, cpu) -> {
             String name = id.substring(id.indexOf('\u0000') + 1)
@@ -486,11 +530,20 @@ class EndToEndLatencyBenchmark {
         });
         double total = grouped.values().stream().mapToLong(Long::longValue).sum() / 1e9;
         double postgres = (Cpu.postgresTicks() - postgresBefore) / Cpu.TICKS;
+        double process = (Cpu.ticks(ProcessHandle.current().pid()) - processBefore) / Cpu.TICKS;
         StringBuilder top = new StringBuilder();
         grouped.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
                 .forEach(e -> top.append(String.format(Locale.ROOT, "%n    %6.1f s  %s", e.getValue() / 1e9, e.getKey())));
-        System.out.printf(Locale.ROOT, "E2E CPU at %,d events/s over %.0f s (2 cores: %.0f s): this JVM's threads %.1f s, PostgreSQL %.1f s; "
-                + "the JVM's largest:%s%n", rate, seconds, 2 * seconds, total, postgres, top);
+        System.out.printf(Locale.ROOT, "E2E CPU at %,d events/s over %.0f s (2 cores: %.0f s): this JVM %.1f s (its Java threads %.1f s, "
+                + "so garbage collection and the compilers %.1f s), PostgreSQL %.1f s; the JVM's largest:%s%n", rate, seconds, 2 * seconds,
+                process, total, process - total, postgres, top);
+        StringBuilder gc = new StringBuilder();
+        for (java.lang.management.GarbageCollectorMXBean bean : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            gc.append(String.format(Locale.ROOT, " %s %,d collections %,d ms;", bean.getName(), bean.getCollectionCount(),
+                    bean.getCollectionTime()));
+        }
+        System.out.printf(Locale.ROOT, "E2E garbage collection since this JVM started (heap %,d MB of %,d MB used):%s%n",
+                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, Runtime.getRuntime().maxMemory() >> 20, gc);
     }
 
     /**

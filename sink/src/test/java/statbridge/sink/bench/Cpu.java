@@ -43,7 +43,7 @@ public final class Cpu {
     }
 
     /** utime + stime of a process, in clock ticks (0 once it has gone). */
-    static long ticks(long pid) {
+    public static long ticks(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
