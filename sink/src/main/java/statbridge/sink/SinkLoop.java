@@ -82,7 +82,7 @@ final class SinkLoop implements Runnable {
         this.dualWrite = dualWrite;
         this.decoder = decoder;
         this.assigned = assigned;
-        this.partitions = new Partitions(database.dataSource());
+        this.partitions = new Partitions(database.dataSource(), Partitions.LOCK_TIMEOUT, config.partitionFillfactor());
         this.writer = new BatchWriter(config.groupId());
         writer.maintainSeries(config.metricSeries());
         this.lanes = new LaneWriter(database.dataSource(), writer, config.writeLanes());

@@ -31,6 +31,8 @@ public final class SinkSettings {
             "What happens when the grace period ends: SWITCH_OFF (dual-write off automatically, if parity holds) or WARN (keep writing, warn).");
     public static final Setting PARTITIONS_AHEAD_MONTHS = Setting.integer("sink.partitions.ahead.months", 3, 0, 120,
             "Monthly table partitions created ahead of the current month at start (others are created as data needs them).");
+    public static final Setting PARTITION_FILLFACTOR = Setting.integer("sink.partition.fillfactor", 100, 10, 100,
+            "How full (percent) PostgreSQL fills the pages of the monthly partitions the sink creates. Below 100 leaves room for corrections (a newer event for a stored row) to be HOT updates, which add no index entries: 80 for a stream that corrects much of what it writes; 100 packs rows that are written once. Partitions that exist keep theirs.");
     public static final Setting LEGACY_READERS_INTERVAL = Setting.duration("sink.legacy.readers.interval", "1m",
             "How often the sink copies the statements that read the legacy shape from pg_stat_statements into ml_monitoring.legacy_readers (e.g. 30s, 5m); 0s never.");
     public static final Setting METRIC_SERIES = Setting.bool("sink.metric.series", true,
@@ -46,7 +48,7 @@ public final class SinkSettings {
 
     public static List<Setting> all() {
         return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, WRITE_LANES, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
-                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, LEGACY_READERS_INTERVAL, METRIC_SERIES, SERIES_SILENT_INTERVAL,
+                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, PARTITION_FILLFACTOR, LEGACY_READERS_INTERVAL, METRIC_SERIES, SERIES_SILENT_INTERVAL,
                 ACCEPT_DATA_LOSS);
     }
 }

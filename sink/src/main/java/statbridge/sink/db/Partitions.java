@@ -30,20 +30,37 @@ public final class Partitions {
     /** The monthly partitioned stat tables, in the order their partitions are created. */
     public static final List<String> TABLES = List.of("model_stats_daily", "model_business_stats_daily", "model_stats_daily_legacy");
 
-    private static final String ENSURE = "SELECT ml_monitoring.ensure_month_partition(?, ?)";
+    private static final String ENSURE = "SELECT ml_monitoring.ensure_month_partition(?, ?, ?)";
+    /** Pages filled whole: what PostgreSQL does by default. */
+    public static final int FULL_PAGES = 100;
+    /** How long creating a partition waits for the parent's lock before it gives up (and is tried again). */
+    public static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
     private static final int ATTEMPTS = 3;
 
     private final DataSource dataSource;
     private final Duration lockTimeout;
+    private final int fillfactor;
     private final Set<YearMonth> known = ConcurrentHashMap.newKeySet();
 
     public Partitions(DataSource dataSource) {
-        this(dataSource, Duration.ofSeconds(2));
+        this(dataSource, LOCK_TIMEOUT);
     }
 
     public Partitions(DataSource dataSource, Duration lockTimeout) {
+        this(dataSource, lockTimeout, FULL_PAGES);
+    }
+
+    /**
+     * @param fillfactor how full (in percent) PostgreSQL fills the pages of the partitions created
+     *     here ({@code sink.partition.fillfactor}); below 100 leaves room for corrections to be HOT updates
+     */
+    public Partitions(DataSource dataSource, Duration lockTimeout, int fillfactor) {
+        if (fillfactor < 10 || fillfactor > FULL_PAGES) {
+            throw new IllegalArgumentException("a fillfactor is from 10 to 100, not " + fillfactor);
+        }
         this.dataSource = dataSource;
         this.lockTimeout = lockTimeout;
+        this.fillfactor = fillfactor;
     }
 
     /** Ensures every month from {@code first} to {@code last}. */
@@ -81,9 +98,15 @@ public final class Partitions {
      * @return whether it was created
      */
     public static boolean ensureIn(Connection connection, String table, YearMonth month) throws SQLException {
+        return ensureIn(connection, table, month, FULL_PAGES);
+    }
+
+    /** As {@link #ensureIn(Connection, String, YearMonth)}, its pages filled to {@code fillfactor} percent. */
+    public static boolean ensureIn(Connection connection, String table, YearMonth month, int fillfactor) throws SQLException {
         try (PreparedStatement ensure = connection.prepareStatement(ENSURE)) {
             ensure.setString(1, table);
             ensure.setObject(2, month.atDay(1));
+            ensure.setInt(3, fillfactor);
             try (ResultSet result = ensure.executeQuery()) {
                 return result.next() && result.getBoolean(1);
             }
@@ -170,7 +193,7 @@ public final class Partitions {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try (Statement timeout = connection.createStatement()) {
                 timeout.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
-                ensureIn(connection, table, month);
+                ensureIn(connection, table, month, fillfactor);
                 connection.commit();
                 return;
             } catch (SQLException e) {

@@ -91,6 +91,40 @@ class PartitionsIT {
         }
     }
 
+    /**
+     * Partitions created with a fillfactor below 100 ({@code sink.partition.fillfactor}) keep room
+     * on their pages: a correction of a stored row is then a HOT update (no new index entry), where
+     * on pages filled whole it moves to another page and adds an entry to every index.
+     */
+    @Test
+    void aFillfactorLeavesRoomOnThePagesForCorrectionsToBeHotUpdates() throws Exception {
+        new Partitions(db.database.dataSource(), Partitions.LOCK_TIMEOUT, 80).ensureRange(YearMonth.of(2035, 1), YearMonth.of(2035, 1));
+        new Partitions(db.database.dataSource()).ensureRange(YearMonth.of(2035, 2), YearMonth.of(2035, 2));
+        for (String table : Partitions.TABLES) {
+            assertThat(db.rows("SELECT coalesce(reloptions::text, 'none') FROM pg_class WHERE relname = '" + table + "_2035_01'"))
+                    .containsExactly("{fillfactor=80}");
+            assertThat(db.rows("SELECT coalesce(reloptions::text, 'none') FROM pg_class WHERE relname = '" + table + "_2035_02'"))
+                    .containsExactly("none");
+        }
+        for (String month : java.util.List.of("2035-01-01", "2035-02-01")) {
+            db.execute("""
+                    INSERT INTO ml_monitoring.model_stats_daily (model_name, model_version, stat_date, slice_key, metric_type, metric_key,
+                           metric_value, event_time, source_offset, source_topic, write_seq)
+                    SELECT 'M', 'v1', DATE '%s' + s %% 28, 'slice-' || s, 'ONLINE', 'accuracy', s, now(), s, 'model-stats.v2', 1
+                    FROM generate_series(1, 2000) s""".formatted(month));
+            // a correction of every tenth row
+            db.execute("UPDATE ml_monitoring.model_stats_daily SET metric_value = metric_value + 1, source_offset = source_offset + 5000 "
+                    + "WHERE stat_date >= DATE '" + month + "' AND stat_date < DATE '" + month + "' + 28 AND source_offset % 10 = 0");
+        }
+        String updates = "SELECT relname || ' ' || n_tup_upd || ' ' || n_tup_hot_upd FROM pg_stat_user_tables "
+                + "WHERE relname IN ('model_stats_daily_2035_01', 'model_stats_daily_2035_02')";
+        await().atMost(30, TimeUnit.SECONDS).until(() -> db.rows(updates).stream().allMatch(row -> row.split(" ")[1].equals("200")));
+        java.util.Map<String, Long> hot = new java.util.HashMap<>();
+        db.rows(updates).forEach(row -> hot.put(row.split(" ")[0], Long.parseLong(row.split(" ")[2])));
+        assertThat(hot.get("model_stats_daily_2035_01")).as("HOT updates of 200 on pages 80 % full").isEqualTo(200);
+        assertThat(hot.get("model_stats_daily_2035_02")).as("HOT updates of 200 on full pages").isLessThan(20);
+    }
+
     private long waitingForLocks() throws Exception {
         return Long.parseLong(db.rows("SELECT count(*) FROM pg_locks WHERE NOT granted").get(0));
     }
