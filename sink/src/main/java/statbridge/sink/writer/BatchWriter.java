@@ -108,15 +108,10 @@ public final class BatchWriter {
             long t0 = System.nanoTime();
             // While dual-write is on, a key with a stat and a KPI in this batch gets both and its legacy row from one statement,
             // a key with a stat and a withdrawal its legacy row once after both; every other key's by the statement that changes it.
-            Set<RowKey> legacyAfter = dualWrite ? keysOfBoth(stats, business) : Set.of();
-            Set<RowKey> together = new HashSet<>();
-            values.forEach(f -> {
-                if (legacyAfter.contains(f.rowKey())) {
-                    together.add(f.rowKey());
-                }
-            });
-            Predicate<Fact> legacyNow = fact -> dualWrite && !legacyAfter.contains(fact.rowKey());
+            Set<RowKey> together = dualWrite ? keysOfBoth(stats, values) : Set.of();
+            Set<RowKey> afterWithdrawal = dualWrite ? keysOfBoth(stats, withdrawals) : Set.of();
             Predicate<Fact> inTogether = fact -> together.contains(fact.rowKey());
+            Predicate<Fact> legacyNow = fact -> dualWrite && !together.contains(fact.rowKey()) && !afterWithdrawal.contains(fact.rowKey());
             boolean keepSeries = series;
             if (keepSeries) {
                 SeriesTables.gather(connection);
@@ -133,9 +128,7 @@ public final class BatchWriter {
             Written[] both = StatTables.upsertBoth(connection, only(stats, inTogether, true), only(values, inTogether, true), writeSeq);
             statRows = statRows.plus(both[0]);
             businessRows = businessRows.plus(both[1]);
-            Set<RowKey> rebuilt = new HashSet<>(legacyAfter);
-            rebuilt.removeAll(together);
-            int legacyRows = LegacyRowRebuilder.rebuild(connection, rebuilt);
+            int legacyRows = LegacyRowRebuilder.rebuild(connection, afterWithdrawal);
             long t2 = System.nanoTime();
             legacyRows += statRows.legacyRows() + withdrawn.legacyRows() + businessRows.legacyRows();
             storeOffsets(connection, batch.offsets());
