@@ -85,6 +85,8 @@ public final class PostgresServer implements AutoCloseable {
         if (log != null) {
             // -Dstatbridge.test.pg.log=DIR keeps the server's log there (e.g. a benchmark's auto_explain plans)
             builder.setServerConfig("logging_collector", "on").setServerConfig("log_directory", log);
+            // -Dstatbridge.test.pg.log.min.ms=N logs there every statement that takes N ms or more, with its duration
+            builder.setServerConfig("log_min_duration_statement", System.getProperty("statbridge.test.pg.log.min.ms", "-1"));
         }
         serverConfig.forEach(builder::setServerConfig);
         return builder;
