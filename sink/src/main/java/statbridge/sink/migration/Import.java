@@ -90,6 +90,7 @@ public final class Import {
     private final DataSource dataSource;
     private final StatValidator.Limits limits;
     private volatile Consumer<YearMonth> beforeAttach = month -> { };
+    private volatile long monthRowsInMemory = -1;
 
     public Import(DataSource dataSource, StatValidator.Limits limits) {
         this.dataSource = dataSource;
@@ -99,6 +100,14 @@ public final class Import {
     /** Calls {@code hook} between a month's build and its attach, for tests that make the sink write meanwhile. */
     void beforeAttach(Consumer<YearMonth> hook) {
         this.beforeAttach = hook;
+    }
+
+    /**
+     * Sets the most rows a month brought in whole may have to be sorted in this process (see
+     * {@link MonthCopy}), for tests of the larger months' way; by default what a quarter of the heap holds.
+     */
+    void monthRowsInMemory(long rows) {
+        this.monthRowsInMemory = rows;
     }
 
     /**
@@ -235,7 +244,8 @@ public final class Import {
         // Months statbridge holds nothing of are brought in whole, as partitions of their own.
         Set<YearMonth> attached = ConcurrentHashMap.newKeySet();
         attached.addAll(doneMonths.keySet());
-        MonthLoader loader = new MonthLoader(dataSource, beforeAttach);
+        MonthLoader loader = new MonthLoader(dataSource, beforeAttach,
+                monthRowsInMemory >= 0 ? monthRowsInMemory : MonthCopy.rowsThatFit(Runtime.getRuntime().maxMemory(), parallel));
         Workers.run("import", vacant, parallel, (month, stopped) -> {
             Counts counts = loader.load(staged, month, planned.months().get(month), lineage);
             if (counts != null) {

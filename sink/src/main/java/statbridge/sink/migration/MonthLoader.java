@@ -9,6 +9,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -54,12 +55,18 @@ final class MonthLoader {
     private final DataSource dataSource;
     private final Partitions partitions;
     private final Consumer<YearMonth> beforeAttach;
+    private final long rowsInMemory;
 
-    /** @param beforeAttach called between a month's build and its attach (a test makes the sink write then) */
-    MonthLoader(DataSource dataSource, Consumer<YearMonth> beforeAttach) {
+    /**
+     * @param beforeAttach called between a month's build and its attach (a test makes the sink write then)
+     * @param rowsInMemory the most rows a month may have to go through {@link MonthCopy}; a larger
+     *        month is filled by {@code INSERT ... SELECT}
+     */
+    MonthLoader(DataSource dataSource, Consumer<YearMonth> beforeAttach, long rowsInMemory) {
         this.dataSource = dataSource;
         this.partitions = new Partitions(dataSource);
         this.beforeAttach = beforeAttach;
+        this.rowsInMemory = rowsInMemory;
     }
 
     /**
@@ -95,7 +102,7 @@ final class MonthLoader {
                 partitions.ensure(LEGACY, month);
             }
             try {
-                counts = new Counts(planned.read(), build(connection, run, month, lineage, dualWrite), planned.skipped());
+                counts = new Counts(planned.read(), build(connection, run, month, planned, lineage, dualWrite), planned.skipped());
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
@@ -124,10 +131,12 @@ final class MonthLoader {
     }
 
     /** Builds the month's tables from the stage, in the caller's transaction; returns the rows written. */
-    private long build(Connection connection, Run run, YearMonth month, String lineage, boolean dualWrite) throws SQLException {
+    private long build(Connection connection, Run run, YearMonth month, Counts planned, String lineage, boolean dualWrite)
+            throws SQLException {
         ImportRuns.dropBuilt(connection, run, month);
         long writeSeq = DualWriteState.nextWriteSeq(connection);
-        Timestamp stamp = Timestamp.from(Instant.now());
+        // microseconds, as PostgreSQL keeps them, whichever way the rows go in
+        Timestamp stamp = Timestamp.from(Instant.now().truncatedTo(ChronoUnit.MICROS));
         LocalDate first = month.atDay(1);
         LocalDate next = first.plusMonths(1);
         List<String> tables = new ArrayList<>(List.of(NEW_TABLES));
@@ -141,6 +150,32 @@ final class MonthLoader {
                         + "' AND stat_date < '" + next + "'))");
             }
         }
+        long rowsWritten = planned.read() - planned.skipped() <= rowsInMemory
+                ? MonthCopy.write(connection, MonthCopy.read(connection, run.stage(), month), "ml_monitoring." + run.built(NEW_TABLES[0], month),
+                        "ml_monitoring." + run.built(NEW_TABLES[1], month), dualWrite ? "ml_monitoring." + run.built(LEGACY, month) : null,
+                        lineage, writeSeq, stamp.toInstant())
+                : insert(connection, run, month, tables, lineage, writeSeq, stamp);
+        try (Statement ddl = connection.createStatement()) {
+            // The import's workers build months side by side, a core each: no helpers for the key builds.
+            ddl.execute("SELECT set_config('max_parallel_maintenance_workers', '0', true)");
+            for (String table : tables) {
+                ddl.execute("ALTER TABLE ml_monitoring." + run.built(table, month) + " ADD CONSTRAINT " + run.built(table, month)
+                        + "_pkey PRIMARY KEY (" + keyColumns(table.equals(LEGACY)) + ")");
+                if (table.equals("model_stats_daily")) {
+                    // the parent's series index, built here over the loaded month so that attaching the table does not build it
+                    ddl.execute("CREATE INDEX " + run.built(table, month) + "_series ON ml_monitoring." + run.built(table, month)
+                            + " (" + Partitions.SERIES_INDEX_COLUMNS + ")");
+                }
+            }
+        }
+        return rowsWritten;
+    }
+
+    /** Fills the month's tables by {@code INSERT ... SELECT} from the stage (a month too large for {@link MonthCopy}); returns the rows written. */
+    private static long insert(Connection connection, Run run, YearMonth month, List<String> tables, String lineage, long writeSeq,
+            Timestamp stamp) throws SQLException {
+        LocalDate first = month.atDay(1);
+        LocalDate next = first.plusMonths(1);
         long rowsWritten = 0;
         for (String table : tables) {
             String built = "ml_monitoring." + run.built(table, month);
@@ -161,19 +196,6 @@ final class MonthLoader {
                 }
                 write.setTimestamp(p, stamp);
                 rowsWritten += write.executeUpdate();
-            }
-        }
-        try (Statement ddl = connection.createStatement()) {
-            // The import's workers build months side by side, a core each: no helpers for the key builds.
-            ddl.execute("SELECT set_config('max_parallel_maintenance_workers', '0', true)");
-            for (String table : tables) {
-                ddl.execute("ALTER TABLE ml_monitoring." + run.built(table, month) + " ADD CONSTRAINT " + run.built(table, month)
-                        + "_pkey PRIMARY KEY (" + keyColumns(table.equals(LEGACY)) + ")");
-                if (table.equals("model_stats_daily")) {
-                    // the parent's series index, built here over the loaded month so that attaching the table does not build it
-                    ddl.execute("CREATE INDEX " + run.built(table, month) + "_series ON ml_monitoring." + run.built(table, month)
-                            + " (" + Partitions.SERIES_INDEX_COLUMNS + ")");
-                }
             }
         }
         return rowsWritten;

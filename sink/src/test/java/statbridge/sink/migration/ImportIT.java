@@ -283,6 +283,58 @@ class ImportIT {
         assertBothShapesHold(db, expected, true);
     }
 
+    /**
+     * A month small enough is copied through the importing process, sorted there in each table's
+     * key order; a larger one is filled by INSERT ... SELECT. Both give the same rows: names whose
+     * order by UTF-16 unit and by code point differ (an emoji beside U+FF5E and U+FFEE), a KPI the
+     * sink withdrew for a month whose partitions are gone since, and one timestamp across the three
+     * tables.
+     */
+    @Test
+    void aMonthCopiedThroughTheProcessAndOneFilledBySqlGiveTheSameRows() throws Exception {
+        String withdrawn = "model_name = 'Model1' AND model_version = 'v1' AND stat_date = '2023-01-03' AND slice_key = 'country=1'";
+        String expected = "SELECT DISTINCT model_name::text, model_version, stat_date, slice_key, metric_name, metric_value::float8, "
+                + "CASE WHEN " + withdrawn + " AND metric_name = 'churn_rate' THEN NULL ELSE business_metric_value END "
+                + "FROM history.stats WHERE model_name LIKE 'Mod%'";
+        List<List<String>> tables = new ArrayList<>();
+        for (long inMemory : new long[] {Long.MAX_VALUE, 0}) {
+            SinkDatabase db = database("import_two_ways");
+            teamHistory(db, "history.stats", 40, 4);
+            db.execute("INSERT INTO history.stats SELECT 'Modèle ' || m, 'v1', date '2023-01-10' + d, s, 'churn_rate', d + 0.5, d * 2 "
+                    + "FROM unnest(ARRAY['\uFF5E', '😀', 'Z', 'a', 'é', '日本', 'ß']) m, generate_series(0, 3) d, "
+                    + "unnest(ARRAY['zone=\uFFEE1', 'zone=😀', 'zone=a']) s");
+            db.execute("INSERT INTO ml_monitoring.business_withdrawals (model_name, model_version, stat_date, slice_key, metric_type, "
+                    + "metric_key, event_time, write_seq) VALUES ('Model1', 'v1', '2023-01-03', 'country=1', 'BUSINESS', 'churn_rate', now(), 1)");
+            Import importer = importer(db);
+            importer.monthRowsInMemory(inMemory);
+            Import.Result result = importer.run(importer.source("history.stats"), ParitySelection.all(), 1_000, 2, staged -> { }, p -> { });
+            assertThat(result.read()).isEqualTo(5L * 2 * 40 * 4 * 5 + 7 * 4 * 3);
+            assertThat(db.rows("SELECT count(*) FROM ml_monitoring.import_months WHERE run_id = " + result.runId()))
+                    .as("both months brought in whole").containsExactly("2");
+            assertThat(db.rows("SELECT count(DISTINCT updated_at) FROM (SELECT updated_at FROM ml_monitoring.model_stats_daily "
+                    + "WHERE stat_date < '2023-02-01' UNION ALL SELECT updated_at FROM ml_monitoring.model_business_stats_daily "
+                    + "WHERE stat_date < '2023-02-01' UNION ALL SELECT updated_at FROM ml_monitoring.model_stats_daily_legacy "
+                    + "WHERE stat_date < '2023-02-01') u")).as("one month, one timestamp across the three tables").containsExactly("1");
+            assertThat(db.rows("SELECT count(*) FROM ml_monitoring.model_business_stats_daily WHERE " + withdrawn))
+                    .as("the withdrawn KPI stays withdrawn").containsExactly("0");
+            assertBothShapesHold(db, expected, true);
+            List<String> rows = new ArrayList<>();
+            for (String query : List.of(
+                    "SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key, metric_value, event_time, "
+                            + "source_offset, source_topic, source_partition FROM ml_monitoring.model_stats_daily",
+                    "SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key, business_metric_value, event_time, "
+                            + "source_offset, source_topic, source_partition FROM ml_monitoring.model_business_stats_daily",
+                    "SELECT model_name, model_version, stat_date, slice_key, metric_name, metric_value, business_metric_value "
+                            + "FROM ml_monitoring.model_stats_daily_legacy")) {
+                rows.addAll(db.rows("SELECT count(*) || ' ' || sum(hashtextextended(r::text, 7)::numeric) FROM (" + query + ") r"));
+            }
+            rows.addAll(db.rows("SELECT string_agg(DISTINCT model_name, ',') FROM ml_monitoring.model_stats_daily"));
+            tables.add(rows);
+        }
+        assertThat(tables.get(0)).as("copied through the process, then filled by SQL").isEqualTo(tables.get(1));
+        assertThat(tables.get(0).get(3)).contains("Modèle 😀", "Modèle \uFF5E", "Modèle 日本");
+    }
+
     @Test
     void aViewWithRenamedColumnsImportsWhileDualWriteIsOffAndSwitchingOnBuildsItsLegacyRows() throws Exception {
         SinkDatabase db = database("import_view");
