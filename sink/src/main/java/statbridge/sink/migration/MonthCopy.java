@@ -3,7 +3,10 @@ package statbridge.sink.migration;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -11,6 +14,10 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -46,7 +53,7 @@ final class MonthCopy {
     private static final Instant EPOCH = LocalDate.of(2000, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant();
     /** {@code -infinity} as a binary timestamptz. */
     private static final long MINUS_INFINITY = Long.MIN_VALUE;
-    private static final int COLUMNS = 10;
+    private static final int COLUMNS = 7;
 
     private MonthCopy() {
     }
@@ -57,22 +64,59 @@ final class MonthCopy {
     }
 
     /**
-     * The month's rows of the stage that the catalog maps (the others are skipped), with whether
-     * their KPI was withdrawn; the dates are ours, so they are written into the statement.
+     * The month's rows of the stage to bring in, in the stage's columns (checked and cast already);
+     * the dates are ours, so they are written into the statement. The catalog's names and the
+     * withdrawn KPIs are looked up here ({@link Lookup}), not per row in PostgreSQL.
      */
     static String monthRows(String stage, YearMonth month) {
         LocalDate first = month.atDay(1);
-        return "COPY (" + ImportRuns.stageRows(stage, "k.stat_date >= date '" + first + "' AND k.stat_date < date '"
-                + first.plusMonths(1) + "'") + """
+        return "COPY (SELECT model_name::text, model_version::text, stat_date::date, slice_key::text, metric_name::text, "
+                + "metric_value::float8, business_metric_value::float8 FROM " + stage + " WHERE stat_date >= date '" + first
+                + "' AND stat_date < date '" + first.plusMonths(1) + "' AND reason IS NULL) TO STDOUT (FORMAT binary)";
+    }
 
-                SELECT k.model_name::text, k.model_version::text, k.stat_date::date, k.slice_key::text, k.metric_name::text,
-                       k.metric_value::float8, k.business_metric_value::float8, k.metric_type::text, k.metric_key::text,
-                       k.business_metric_value IS NOT NULL AND %s
-                FROM chunk k WHERE k.metric_type IS NOT NULL) TO STDOUT (FORMAT binary)""".formatted(StatTables.withdrawn("k"));
+    /** The KPIs withdrawn in the month: their keys ({@link Lookup#key}). */
+    static final String WITHDRAWN = """
+            SELECT model_name, model_version, stat_date, slice_key, metric_type, metric_key FROM ml_monitoring.business_withdrawals
+            WHERE stat_date >= ? AND stat_date < ?
+            """;
+
+    /**
+     * What a month's rows are read with: the catalog's type and key of each name it holds, and the
+     * keys of the KPIs the sink withdrew in the month (which stay withdrawn).
+     */
+    record Lookup(Map<String, String[]> catalog, Set<String> withdrawn) {
+
+        static Lookup of(Connection connection, YearMonth month) throws SQLException {
+            Map<String, String[]> catalog = new HashMap<>();
+            try (Statement query = connection.createStatement();
+                    ResultSet rows = query.executeQuery("SELECT metric_name, metric_type, metric_key FROM ml_monitoring.metric_catalog")) {
+                while (rows.next()) {
+                    catalog.put(rows.getString(1), new String[] {rows.getString(2), rows.getString(3)});
+                }
+            }
+            Set<String> withdrawn = new HashSet<>();
+            try (PreparedStatement query = connection.prepareStatement(WITHDRAWN)) {
+                query.setObject(1, month.atDay(1));
+                query.setObject(2, month.atDay(1).plusMonths(1));
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        withdrawn.add(key(rows.getString(1), rows.getString(2), rows.getObject(3, LocalDate.class), rows.getString(4),
+                                rows.getString(5), rows.getString(6)));
+                    }
+                }
+            }
+            return new Lookup(catalog, withdrawn);
+        }
+
+        static String key(String model, String version, LocalDate date, String slice, String type, String key) {
+            return String.join("\0", model, version, date.toString(), slice, type, key);
+        }
     }
 
     /** Reads the month's rows ({@link #monthRows}) on {@code connection}, in its transaction. */
     static Month read(Connection connection, String stage, YearMonth month) throws SQLException {
+        Lookup lookup = Lookup.of(connection, month);
         CopyOut out = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(monthRows(stage, month));
         byte[] bytes = new byte[1 << 16];
         int length = 0;
@@ -90,7 +134,7 @@ final class MonthCopy {
             }
         }
         try {
-            return Month.decode(ByteBuffer.wrap(bytes, 0, length), month.atDay(1));
+            return Month.decode(ByteBuffer.wrap(bytes, 0, length), month.atDay(1), lookup);
         } catch (RuntimeException e) {
             throw new SQLException("the stage's rows for " + month + " could not be read: " + e, e);
         }
@@ -121,8 +165,15 @@ final class MonthCopy {
         /** Bit 0: a stat value; bit 1: a business value; bit 2: the KPI was withdrawn. */
         byte[] flags;
 
-        private Month(int first, int capacity) {
+        private final Lookup lookup;
+        /** By name number: the numbers of its type and key, or -1 when the catalog lacks the name; -2 not looked up yet. */
+        private int[] typeOf = new int[16];
+        private int[] keyOf = new int[16];
+
+        private Month(int first, int capacity, Lookup lookup) {
             this.first = first;
+            this.lookup = lookup;
+            Arrays.fill(typeOf, -2);
             model = new int[capacity];
             version = new int[capacity];
             day = new int[capacity];
@@ -144,8 +195,11 @@ final class MonthCopy {
             return (flags[row] & 6) == 2;
         }
 
-        /** The rows of a binary COPY stream of {@link #monthRows}' ten columns, of the month that begins on {@code first}. */
-        static Month decode(ByteBuffer in, LocalDate first) {
+        /**
+         * The rows of a binary COPY stream of {@link #monthRows}' seven columns, of the month that
+         * begins on {@code first}; those whose name {@code lookup}'s catalog lacks are left out.
+         */
+        static Month decode(ByteBuffer in, LocalDate first, Lookup lookup) {
             byte[] signature = new byte[SIGNATURE.length];
             in.get(signature);
             if (!Arrays.equals(signature, SIGNATURE)) {
@@ -155,7 +209,8 @@ final class MonthCopy {
             int extension = in.getInt();
             in.position(in.position() + extension);
             // a row is about a hundred bytes: a first guess at the count, grown if short
-            Month month = new Month((int) ChronoUnit.DAYS.between(LocalDate.of(2000, 1, 1), first), Math.max(16, in.remaining() / 96));
+            Month month = new Month((int) ChronoUnit.DAYS.between(LocalDate.of(2000, 1, 1), first), Math.max(16, in.remaining() / 80),
+                    lookup);
             while (true) {
                 short fields = in.getShort();
                 if (fields == -1) {
@@ -194,7 +249,8 @@ final class MonthCopy {
                 throw new IllegalArgumentException("a row dated outside its month");
             }
             slice[row] = slices.id(in);
-            name[row] = names.id(in);
+            int n = names.id(in);
+            name[row] = n;
             byte flag = 0;
             if (fixed(in, 8)) {
                 value[row] = in.getDouble();
@@ -204,13 +260,38 @@ final class MonthCopy {
                 business[row] = in.getDouble();
                 flag |= 2;
             }
-            type[row] = types.id(in);
-            key[row] = keys.id(in);
-            if (fixed(in, 1) && in.get() != 0) {
+            if (!mapped(n)) {
+                return; // a name the catalog lacks: skipped, as the chunks skip it
+            }
+            type[row] = typeOf[n];
+            key[row] = keyOf[n];
+            if ((flag & 2) != 0 && !lookup.withdrawn().isEmpty() && lookup.withdrawn().contains(Lookup.key(text(models, model[row]),
+                    text(versions, version[row]), LocalDate.of(2000, 1, 1).plusDays(first + day[row]), text(slices, slice[row]),
+                    text(types, type[row]), text(keys, key[row])))) {
                 flag |= 4;
             }
             flags[row] = flag;
             size++;
+        }
+
+        private static String text(Dictionary dictionary, int id) {
+            return new String(dictionary.value(id), StandardCharsets.UTF_8);
+        }
+
+        /** Whether the catalog has the name numbered {@code n}, looking it up the first time. */
+        private boolean mapped(int n) {
+            if (n >= typeOf.length) {
+                int old = typeOf.length;
+                typeOf = Arrays.copyOf(typeOf, Math.max(n + 1, old * 2));
+                keyOf = Arrays.copyOf(keyOf, typeOf.length);
+                Arrays.fill(typeOf, old, typeOf.length, -2);
+            }
+            if (typeOf[n] == -2) {
+                String[] entry = lookup.catalog().get(text(names, n));
+                typeOf[n] = entry == null ? -1 : types.id(entry[0].getBytes(StandardCharsets.UTF_8));
+                keyOf[n] = entry == null ? -1 : keys.id(entry[1].getBytes(StandardCharsets.UTF_8));
+            }
+            return typeOf[n] >= 0;
         }
 
         /** Whether the next field is present (read past its length), checking that it has {@code size} bytes. */
@@ -308,9 +389,17 @@ final class MonthCopy {
             if (length < 0) {
                 throw new IllegalArgumentException("a NULL where the stage holds text");
             }
-            byte[] array = in.array();
             int offset = in.arrayOffset() + in.position();
             in.position(in.position() + length);
+            return id(in.array(), offset, length);
+        }
+
+        /** The number of {@code value}. */
+        int id(byte[] value) {
+            return id(value, 0, value.length);
+        }
+
+        private int id(byte[] array, int offset, int length) {
             int hash = 1;
             for (int i = offset; i < offset + length; i++) {
                 hash = 31 * hash + array[i];
