@@ -58,9 +58,15 @@ final class MonthCopy {
     private MonthCopy() {
     }
 
-    /** The most rows a month may have to be brought in here by each of {@code parallel} workers: a quarter of the heap. */
+    /** The most rows of a month held here whatever the heap: their COPY bytes stay well within one array. */
+    static final long MAX_ROWS = 4_000_000;
+
+    /**
+     * The most rows a month may have to be brought in here by each of {@code parallel} workers: a
+     * quarter of the heap, and at most {@link #MAX_ROWS}.
+     */
     static long rowsThatFit(long maxMemory, int parallel) {
-        return maxMemory / 4 / Math.max(1, parallel) / BYTES_PER_ROW;
+        return Math.min(MAX_ROWS, maxMemory / 4 / Math.max(1, parallel) / BYTES_PER_ROW);
     }
 
     /**
@@ -122,8 +128,12 @@ final class MonthCopy {
         int length = 0;
         try {
             for (byte[] message = out.readFromCopy(); message != null; message = out.readFromCopy()) {
-                if (length + message.length > bytes.length) {
-                    bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + message.length));
+                long needed = (long) length + message.length;
+                if (needed > bytes.length) {
+                    if (needed > Integer.MAX_VALUE - 16) {
+                        throw new SQLException("the stage's rows for " + month + " exceed what one buffer holds");
+                    }
+                    bytes = Arrays.copyOf(bytes, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(2L * bytes.length, needed)));
                 }
                 System.arraycopy(message, 0, bytes, length, message.length);
                 length += message.length;
