@@ -473,18 +473,13 @@ final class MonthCopy {
             long writeSeq, Instant updatedAt) throws SQLException {
         long stamp = ChronoUnit.MICROS.between(EPOCH, updatedAt);
         byte[] topic = lineage.getBytes(StandardCharsets.UTF_8);
-        int firstDay = month.first;
         long written = 0;
         if (legacy != null) {
             try (Copy copy = new Copy(connection, legacy, "model_name, model_version, stat_date, slice_key, metric_name, "
                     + "metric_value, business_metric_value, updated_at", 8)) {
                 for (int row : month.legacyOrder()) {
                     if (month.stat(row)) {
-                        copy.row();
-                        copy.text(month.models.value(month.model[row]));
-                        copy.text(month.versions.value(month.version[row]));
-                        copy.date(firstDay + month.day[row]);
-                        copy.text(month.slices.value(month.slice[row]));
+                        startRow(copy, month, row);
                         copy.text(month.names.value(month.name[row]));
                         copy.number(month.value[row]);
                         if (month.kpi(row)) {
@@ -505,11 +500,7 @@ final class MonthCopy {
                     + ", event_time, source_offset, source_topic, source_partition, write_seq, updated_at", 13)) {
                 for (int row : order) {
                     if (kpis ? month.kpi(row) : month.stat(row)) {
-                        copy.row();
-                        copy.text(month.models.value(month.model[row]));
-                        copy.text(month.versions.value(month.version[row]));
-                        copy.date(firstDay + month.day[row]);
-                        copy.text(month.slices.value(month.slice[row]));
+                        startRow(copy, month, row);
                         copy.text(month.types.value(month.type[row]));
                         copy.text(month.keys.value(month.key[row]));
                         copy.number(kpis ? month.business[row] : month.value[row]);
@@ -525,6 +516,15 @@ final class MonthCopy {
             }
         }
         return written;
+    }
+
+    /** Starts a row with the first four columns of every table's key: model, version, date, slice. */
+    private static void startRow(Copy copy, Month month, int row) throws SQLException {
+        copy.row();
+        copy.text(month.models.value(month.model[row]));
+        copy.text(month.versions.value(month.version[row]));
+        copy.date(month.first + month.day[row]);
+        copy.text(month.slices.value(month.slice[row]));
     }
 
     /** One binary {@code COPY ... FROM STDIN} into a table, written a buffer at a time. */

@@ -24,8 +24,9 @@ import statbridge.sink.writer.StatTables;
 /**
  * Brings one month of an import's stage in whole, for a month statbridge holds nothing of (none of
  * its partitions exists): the rows of the new tables and, while dual-write is on, of the legacy
- * table are inserted into tables of their own, which no one else reads or writes, their primary
- * keys built once over the sorted month rather than row by row, and the tables then attached as
+ * table are copied into tables of their own, which no one else reads or writes, in key order
+ * ({@link MonthCopy}; a month too large for memory is inserted by SQL instead), their primary
+ * keys built once over the month rather than row by row, and the tables then attached as
  * the month's partitions in one short transaction with the month's entry in {@code import_months}.
  * This is the bulk load of a partition that a data warehouse does, and it costs a fraction of
  * upserting the same rows into the live tables (see the README's benchmark).
@@ -150,11 +151,15 @@ final class MonthLoader {
                         + "' AND stat_date < '" + next + "'))");
             }
         }
-        long rowsWritten = planned.read() - planned.skipped() <= rowsInMemory
-                ? MonthCopy.write(connection, MonthCopy.read(connection, run.stage(), month), "ml_monitoring." + run.built(NEW_TABLES[0], month),
-                        "ml_monitoring." + run.built(NEW_TABLES[1], month), dualWrite ? "ml_monitoring." + run.built(LEGACY, month) : null,
-                        lineage, writeSeq, stamp.toInstant())
-                : insert(connection, run, month, tables, lineage, writeSeq, stamp);
+        long rowsWritten;
+        if (planned.read() - planned.skipped() <= rowsInMemory) {
+            // in key order, so that the primary keys below build without a sort
+            rowsWritten = MonthCopy.write(connection, MonthCopy.read(connection, run.stage(), month),
+                    "ml_monitoring." + run.built(NEW_TABLES[0], month), "ml_monitoring." + run.built(NEW_TABLES[1], month),
+                    dualWrite ? "ml_monitoring." + run.built(LEGACY, month) : null, lineage, writeSeq, stamp.toInstant());
+        } else {
+            rowsWritten = insert(connection, run, month, tables, lineage, writeSeq, stamp);
+        }
         try (Statement ddl = connection.createStatement()) {
             // The import's workers build months side by side, a core each: no helpers for the key builds.
             ddl.execute("SELECT set_config('max_parallel_maintenance_workers', '0', true)");
