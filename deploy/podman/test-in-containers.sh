@@ -27,6 +27,6 @@ done
 [ -S "$socket_dir/podman.sock" ] || { echo "test-in-containers: podman's API socket did not appear" >&2; exit 2; }
 
 # Testcontainers talks to podman's Docker-compatible API; Ryuk's image cannot be pulled here, and the
-# fixture removes its own containers (deploy/test-support's testcontainers.properties).
+# fixture removes its own containers (test-support's testcontainers.properties).
 export DOCKER_HOST="unix://$socket_dir/podman.sock" TESTCONTAINERS_RYUK_DISABLED=true
-mvn -B verify -Pcontainers -pl deploy/local -am "$@"
+mvn -B verify -Pcontainers -pl embedded -am "$@"
