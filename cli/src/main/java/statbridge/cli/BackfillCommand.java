@@ -15,7 +15,7 @@ import statbridge.pipeline.PipelineSettings;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.ParitySelection;
-import statbridge.sink.migration.Backfill;
+import statbridge.tools.migration.Backfill;
 
 /** {@code statbridge backfill}: copies history between the two shapes. */
 @Command(name = "backfill", mixinStandardHelpOptions = true,

@@ -29,7 +29,7 @@ import statbridge.contract.MetricTypes;
 import statbridge.sink.catalog.CatalogTable;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
-import statbridge.sink.migration.MigrationGuide;
+import statbridge.tools.migration.MigrationGuide;
 import statbridge.topics.TopicCreator;
 import statbridge.v2.MetricType;
 
@@ -83,11 +83,11 @@ final class CatalogCommand implements Runnable {
             } else {
                 int width = Math.max(11, entries.stream().mapToInt(e -> e.metricName().length()).max().orElse(0));
                 int keyWidth = Math.max(10, entries.stream().mapToInt(e -> e.metricKey().length()).max().orElse(0));
-                java.util.Map<String, statbridge.sink.series.MetricSeriesReader.Usage> usage = usage(config, spec.commandLine().getErr());
+                java.util.Map<String, statbridge.tools.series.MetricSeriesReader.Usage> usage = usage(config, spec.commandLine().getErr());
                 String row = "%-" + width + "s  %-8s  %-" + keyWidth + "s  %-8s  %6s  %s%n";
                 out.printf(Locale.ROOT, row, "metric_name", "type", "metric_key", "origin", "models", "stat_dates");
                 entries.forEach(e -> {
-                    statbridge.sink.series.MetricSeriesReader.Usage used = usage == null ? null : usage.get(e.metricType() + "/" + e.metricKey());
+                    statbridge.tools.series.MetricSeriesReader.Usage used = usage == null ? null : usage.get(e.metricType() + "/" + e.metricKey());
                     out.printf(Locale.ROOT, row, e.metricName(), e.metricType(), e.metricKey(), e.origin().name().toLowerCase(Locale.ROOT),
                             usage == null ? "?" : used == null ? "0" : String.valueOf(used.models()),
                             used == null ? "-" : used.firstDate() + " .. " + used.lastDate());
@@ -104,10 +104,10 @@ final class CatalogCommand implements Runnable {
      * Per metric, the models that publish it and their dates, from metric_series (never the stat
      * tables); null, with a warning, when the database cannot be read.
      */
-    static java.util.Map<String, statbridge.sink.series.MetricSeriesReader.Usage> usage(Configuration config, PrintWriter err) {
+    static java.util.Map<String, statbridge.tools.series.MetricSeriesReader.Usage> usage(Configuration config, PrintWriter err) {
         try (statbridge.sink.db.Database database = statbridge.sink.db.Database.open(statbridge.sink.db.DatabaseConfig.from(config),
                 "statbridge-catalog")) {
-            return new statbridge.sink.series.MetricSeriesReader(database.dataSource()).usage();
+            return new statbridge.tools.series.MetricSeriesReader(database.dataSource()).usage();
         } catch (java.sql.SQLException | RuntimeException e) {
             err.println("warning: no models or dates per metric: ml_monitoring.metric_series could not be read (" + e.getMessage() + ")");
             return null;

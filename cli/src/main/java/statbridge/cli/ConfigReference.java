@@ -1,5 +1,6 @@
 package statbridge.cli;
 
+import statbridge.contract.ValidationSettings;
 import java.util.ArrayList;
 import java.util.List;
 import statbridge.config.CommonSettings;
@@ -16,11 +17,12 @@ public final class ConfigReference {
     /** Every setting statbridge reads, in the order the README lists them. */
     public static List<Setting> settings() {
         List<Setting> all = new ArrayList<>(CommonSettings.all());
+        all.addAll(ValidationSettings.all());
         all.addAll(RegistrySettings.all());
         all.addAll(PipelineSettings.all());
         all.addAll(statbridge.sink.SinkSettings.all());
-        all.addAll(statbridge.sink.lifecycle.LifecycleSettings.all());
-        all.addAll(statbridge.sink.series.SeriesSettings.all());
+        all.addAll(statbridge.tools.lifecycle.LifecycleSettings.all());
+        all.addAll(statbridge.tools.series.SeriesSettings.all());
         all.addAll(statbridge.operations.OperationsSettings.all());
         all.addAll(statbridge.console.ConsoleSettings.all());
         return all;

@@ -15,8 +15,8 @@ import statbridge.sink.dualwrite.DualWriteStatus;
 import statbridge.sink.dualwrite.DualWriteSwitch;
 import statbridge.sink.dualwrite.ParityMismatchException;
 import statbridge.config.Durations;
-import statbridge.sink.lifecycle.LegacyLifecycle;
-import statbridge.sink.lifecycle.LegacyReaders;
+import statbridge.tools.lifecycle.LegacyLifecycle;
+import statbridge.tools.lifecycle.LegacyReaders;
 
 /** {@code statbridge dual-write status|on|off}: the platform team's switch. */
 @Command(name = "dual-write", mixinStandardHelpOptions = true,

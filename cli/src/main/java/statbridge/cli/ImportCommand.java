@@ -1,5 +1,6 @@
 package statbridge.cli;
 
+import statbridge.contract.ValidationSettings;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -17,8 +18,8 @@ import statbridge.pipeline.PipelineSettings;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.ParitySelection;
-import statbridge.sink.migration.Import;
-import statbridge.sink.migration.ImportSource;
+import statbridge.tools.migration.Import;
+import statbridge.tools.migration.ImportSource;
 
 /** {@code statbridge import}: brings a team's existing legacy-shaped history into both shapes. */
 @Command(name = "import", mixinStandardHelpOptions = true,
@@ -82,7 +83,7 @@ final class ImportCommand implements Callable<Integer> {
         DatabaseConfig pool = new DatabaseConfig(configured.jdbcUrl(), configured.user(), configured.password(),
                 Math.max(configured.poolSize(), parallel + 1), configured.hikari());
         try (Database database = Database.open(pool, "statbridge-import")) {
-            Import importer = new Import(database.dataSource(), CommonSettings.limits(config));
+            Import importer = new Import(database.dataSource(), ValidationSettings.limits(config));
             ImportSource relation;
             try {
                 relation = importer.source(source);

@@ -30,12 +30,12 @@ import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.DualWriteStatus;
 import statbridge.sink.dualwrite.DualWriteSwitch;
-import statbridge.sink.lifecycle.LegacyLifecycle;
-import statbridge.sink.lifecycle.LegacyReaders;
-import statbridge.sink.lifecycle.LifecycleSettings;
-import statbridge.sink.lifecycle.ReaderNotices;
-import statbridge.sink.lifecycle.SqlLayout;
-import statbridge.sink.migration.MigrationGuide;
+import statbridge.tools.lifecycle.LegacyLifecycle;
+import statbridge.tools.lifecycle.LegacyReaders;
+import statbridge.tools.lifecycle.LifecycleSettings;
+import statbridge.tools.lifecycle.ReaderNotices;
+import statbridge.tools.lifecycle.SqlLayout;
+import statbridge.tools.migration.MigrationGuide;
 
 /** {@code statbridge legacy readers|notices|retire}: the end of the migration. */
 @Command(name = "legacy", mixinStandardHelpOptions = true,

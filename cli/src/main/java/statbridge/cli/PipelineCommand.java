@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import statbridge.operations.ComponentRunner;
 import statbridge.operations.OperationsServer;
 import statbridge.operations.OperationsSettings;
-import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.sink.catalog.CatalogAuthority;
 import statbridge.sink.catalog.CatalogDivergenceException;

@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.Consumer;
-import statbridge.sink.migration.Backfill;
+import statbridge.tools.migration.Backfill;
 
 /**
  * Shows a long run's progress: a bar with rows, rate and ETA redrawn in place on a terminal, or a

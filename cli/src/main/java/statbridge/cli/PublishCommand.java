@@ -1,5 +1,6 @@
 package statbridge.cli;
 
+import statbridge.contract.ValidationSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -69,7 +70,7 @@ final class PublishCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Configuration config = connection.resolve();
-        StatLines lines = new StatLines(version, CommonSettings.limits(config));
+        StatLines lines = new StatLines(version, ValidationSettings.limits(config));
         Map<String, AtomicLong> recordsByTopic = new TreeMap<>();
         AtomicLong acceptedLines = new AtomicLong();
         AtomicLong refusedLines = new AtomicLong();
@@ -77,11 +78,11 @@ final class PublishCommand implements Callable<Integer> {
         AtomicReference<Throwable> firstFailure = new AtomicReference<>();
         Map<ContractSchema, String> topics = new EnumMap<>(ContractSchema.class);
         for (ContractSchema record : ContractSchema.values()) {
-            topics.put(record, CommonSettings.topic(config, record));
+            topics.put(record, record.topic(config));
         }
         StatPublisher publisher = dryRun ? null
                 : StatPublisher.create(CommonSettings.kafkaClientConfig(config), config.registryClientConfig(), topics,
-                        CommonSettings.limits(config));
+                        ValidationSettings.limits(config));
         try (InputStream in = open(); StatPublisher closing = publisher) {
             lines.read(in, format == null ? formatFromName() : format, new StatLines.Handler() {
                 @Override

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
-import statbridge.sink.migration.PurgeLegacy;
+import statbridge.tools.migration.PurgeLegacy;
 
 /** {@code statbridge purge-legacy}: deletes legacy rows the new tables hold. */
 @Command(name = "purge-legacy", mixinStandardHelpOptions = true,

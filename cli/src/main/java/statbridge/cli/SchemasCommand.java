@@ -39,7 +39,7 @@ final class SchemasCommand implements Runnable {
     }
 
     static String subject(Configuration config, ContractSchema record) {
-        return SubjectNames.valueSubject(CommonSettings.topic(config, record));
+        return SubjectNames.valueSubject(record.topic(config));
     }
 
     static SchemaRegistryClient client(Configuration config) {

@@ -24,12 +24,12 @@ import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
-import statbridge.sink.migration.Backfill;
-import statbridge.sink.series.DeadLetterEvidence;
-import statbridge.sink.series.MetricSeriesReader;
-import statbridge.sink.series.SeriesRebuild;
-import statbridge.sink.series.SeriesSettings;
-import statbridge.sink.series.SilentSeries;
+import statbridge.tools.migration.Backfill;
+import statbridge.tools.series.DeadLetterEvidence;
+import statbridge.tools.series.MetricSeriesReader;
+import statbridge.tools.series.SeriesRebuild;
+import statbridge.tools.series.SeriesSettings;
+import statbridge.tools.series.SilentSeries;
 
 /** {@code statbridge series list|silent|rebuild}: the metric series the sink keeps beside the data. */
 @Command(name = "series", mixinStandardHelpOptions = true,

@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import statbridge.sink.series.DeadLetterEvidence;
-import statbridge.sink.series.SilentSeries;
+import statbridge.tools.series.DeadLetterEvidence;
+import statbridge.tools.series.SilentSeries;
 
 /** A silent-series report as {@code statbridge series silent} prints it, as text or as a JSON document, for it and the demo. */
 public final class SilentSeriesText {

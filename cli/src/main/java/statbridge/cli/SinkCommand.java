@@ -14,6 +14,7 @@ import statbridge.operations.OperationsSettings;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkConfig;
 import statbridge.sink.SinkSettings;
+import statbridge.tools.SinkWatches;
 import statbridge.config.Configuration;
 
 /** {@code statbridge sink}: runs the PostgreSQL sink against an existing Kafka, registry and database until stopped. */
@@ -49,7 +50,9 @@ final class SinkCommand implements Callable<Integer> {
             configuration = configuration.with(Map.of(SinkSettings.ACCEPT_DATA_LOSS.key(), String.join(",", accepted)));
         }
         SinkApp app = new SinkApp(SinkConfig.from(configuration), registry);
-        return ComponentRunner.run(app, registry, configuration.get(OperationsSettings.BIND_ADDRESS), metricsPort)
-                ? ExitCodes.OK : ExitCodes.PROBLEM;
+        try (SinkWatches watches = SinkWatches.start(configuration, registry)) {
+            return ComponentRunner.run(app, registry, configuration.get(OperationsSettings.BIND_ADDRESS), metricsPort)
+                    ? ExitCodes.OK : ExitCodes.PROBLEM;
+        }
     }
 }

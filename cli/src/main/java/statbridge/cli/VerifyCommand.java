@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.ParityResult;
-import statbridge.sink.migration.Verify;
+import statbridge.tools.migration.Verify;
 
 /** {@code statbridge verify}: parity between the legacy table and the rebuild from the new tables. */
 @Command(name = "verify", mixinStandardHelpOptions = true,

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogTopic;
 import statbridge.config.Configuration;
-import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.AvroSerializer;

@@ -18,6 +18,7 @@ import statbridge.catalog.CatalogEntry;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.sink.SinkApp;
 import statbridge.sink.SinkFixture;
+import statbridge.tools.SinkWatches;
 import statbridge.testing.KafkaBroker;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
@@ -47,7 +48,9 @@ class SeriesCommandIT {
                 CatalogEntry.of("f1_score", MetricType.ONLINE, "f1_score")));
         Path config = fixture.writeConfig();
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        try (SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry());
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        try (SinkApp sink = new SinkApp(fixture.config(), metrics);
+                SinkWatches watches = SinkWatches.start(fixture.configuration(), metrics);
                 KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
             sink.start();
             long at = System.currentTimeMillis();
@@ -90,7 +93,7 @@ class SeriesCommandIT {
                     "dead letters: unmapped-metric-key x2 since \\S+, e\\.g\\. \\(ONLINE, Accuracy\\)")
                     .contains("IntentClassifier v4  ONLINE/accuracy  silent since " + today.minusDays(1),
                             "model ChurnPredictor v4: all 2 of its series silent since " + today.minusDays(1));
-            await("the sink's metrics count one silent series and one silent model").atMost(Duration.ofMinutes(2))
+            await("the sink process's metrics count one silent series and one silent model").atMost(Duration.ofMinutes(2))
                     .until(() -> gauge(sink, "statbridge.series.silent", "ONLINE") == 1 && gauge(sink, "statbridge.models.silent", null) == 1);
             assertThat(gauge(sink, "statbridge.series.silent", "DRIFT")).isZero();
 

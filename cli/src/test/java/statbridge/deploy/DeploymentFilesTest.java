@@ -38,6 +38,8 @@ import statbridge.operations.OperationsServer;
 import statbridge.pipeline.PipelineMetrics;
 import statbridge.sink.SinkMetrics;
 import statbridge.sink.writer.BatchResult;
+import statbridge.tools.series.SilentSeries;
+import statbridge.tools.series.SilentSeriesMetrics;
 
 /**
  * The files in {@code deploy/} (container file, compose file, Kubernetes manifests, Grafana
@@ -168,7 +170,7 @@ class DeploymentFilesTest {
         sink.batch(new BatchResult(1, 1, 0, 1, true, 1), Duration.ofMillis(3));
         sink.deadLettered("unknown-catalog-entry");
         sink.retried();
-        sink.silent(new statbridge.sink.series.SilentSeries.Report(java.time.LocalDate.now(), statbridge.sink.series.SilentSeries.Rule.DEFAULT,
+        new SilentSeriesMetrics(registry).record(new SilentSeries.Report(java.time.LocalDate.now(), SilentSeries.Rule.DEFAULT,
                 List.of(), List.of(), List.of()));
         Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:1",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),

@@ -21,7 +21,7 @@ import statbridge.catalog.CatalogFile;
 import statbridge.catalog.MetricCatalog;
 import statbridge.config.Configuration;
 import statbridge.contract.StatKey;
-import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.AvroSerializer;

@@ -19,11 +19,11 @@ import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.DualWriteStatus;
 import statbridge.sink.dualwrite.DualWriteSwitch;
-import statbridge.sink.lifecycle.LegacyLifecycle;
-import statbridge.sink.lifecycle.LegacyReaders;
-import statbridge.sink.lifecycle.LifecycleSettings;
-import statbridge.sink.series.SeriesSettings;
-import statbridge.sink.series.SilentSeries;
+import statbridge.tools.lifecycle.LegacyLifecycle;
+import statbridge.tools.lifecycle.LegacyReaders;
+import statbridge.tools.lifecycle.LifecycleSettings;
+import statbridge.tools.series.SeriesSettings;
+import statbridge.tools.series.SilentSeries;
 
 /**
  * Everything the console reads from PostgreSQL, as {@link LegacyReaders#CONSOLE_ROLE} (set on every

@@ -18,10 +18,10 @@ import java.util.TreeSet;
 import statbridge.config.Durations;
 import statbridge.sink.dualwrite.DualWriteStatus;
 import statbridge.sink.dualwrite.ParityResult;
-import statbridge.sink.lifecycle.LegacyLifecycle;
-import statbridge.sink.lifecycle.LegacyReaders;
-import statbridge.sink.series.DeadLetterEvidence;
-import statbridge.sink.series.SilentSeries;
+import statbridge.tools.lifecycle.LegacyLifecycle;
+import statbridge.tools.lifecycle.LegacyReaders;
+import statbridge.tools.series.DeadLetterEvidence;
+import statbridge.tools.series.SilentSeries;
 
 /** The console's two pages, rendered from what {@link ConsoleData} and {@link KafkaWatch} read. */
 final class ConsolePages {

@@ -88,14 +88,14 @@ public final class ConsoleServer implements AutoCloseable {
             ConsoleData.Login login = data.check();
             if (login.superuser() || login.canWrite()) {
                 LOG.info("the console logs in as {}, which can write; it reads as {} (the connection's role, read-only "
-                        + "transactions)", login.user(), statbridge.sink.lifecycle.LegacyReaders.CONSOLE_ROLE);
+                        + "transactions)", login.user(), statbridge.tools.lifecycle.LegacyReaders.CONSOLE_ROLE);
             }
             registry = SchemaRegistryClients.create(config.registryClientConfig());
             KafkaWatch.Consumers consumers = new KafkaWatch.Consumers(config.get(PipelineSettings.APPLICATION_ID),
                     java.util.List.of(config.get(CommonSettings.TOPIC_V1)), config.get(SinkSettings.GROUP_ID),
                     java.util.List.of(config.get(CommonSettings.TOPIC_V2), config.get(CommonSettings.TOPIC_BUSINESS_V2)),
                     config.get(CommonSettings.TOPIC_DLQ));
-            Duration window = Duration.ofDays(statbridge.sink.series.SeriesSettings.rule(config).windowDays() + 1L);
+            Duration window = Duration.ofDays(statbridge.tools.series.SeriesSettings.rule(config).windowDays() + 1L);
             kafka = new KafkaWatch(CommonSettings.kafkaClientConfig(config), registry, consumers, () -> {
                 try {
                     return data.sinkOffsets();

@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.deadletter.DeadLetter;
 import statbridge.registry.SchemaRegistryClient;
-import statbridge.sink.series.DeadLetterEvidence;
+import statbridge.tools.series.DeadLetterEvidence;
 import statbridge.topics.TopicReader;
 
 /**

@@ -41,7 +41,7 @@ import statbridge.publish.StatPublisher;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.ParitySelection;
-import statbridge.sink.migration.Verify;
+import statbridge.tools.migration.Verify;
 import statbridge.topics.TopicReader;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.MetricType;
@@ -182,15 +182,15 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The silence the demo caused, as 'statbridge series silent' reports it. */
     private static void showSilence(EmbeddedStack stack, PrintWriter out) throws Exception {
-        statbridge.sink.series.SilentSeries.Report report;
+        statbridge.tools.series.SilentSeries.Report report;
         try (Database database = Database.open(DatabaseConfig.from(stack.configuration()), "statbridge-demo")) {
-            report = new statbridge.sink.series.SilentSeries(database.dataSource()).report(null,
-                    statbridge.sink.series.SeriesSettings.rule(stack.configuration()));
+            report = new statbridge.tools.series.SilentSeries(database.dataSource()).report(null,
+                    statbridge.tools.series.SeriesSettings.rule(stack.configuration()));
         }
-        statbridge.sink.series.DeadLetterEvidence evidence;
+        statbridge.tools.series.DeadLetterEvidence evidence;
         try (statbridge.registry.SchemaRegistryClient registry = statbridge.registry.SchemaRegistryClients.create(
                 stack.configuration().registryClientConfig())) {
-            evidence = statbridge.sink.series.DeadLetterEvidence.read(CommonSettings.kafkaClientConfig(stack.configuration()), registry,
+            evidence = statbridge.tools.series.DeadLetterEvidence.read(CommonSettings.kafkaClientConfig(stack.configuration()), registry,
                     stack.configuration().get(CommonSettings.TOPIC_DLQ), statbridge.cli.SilentSeriesText.since(report), Duration.ofSeconds(30));
         }
         out.println();

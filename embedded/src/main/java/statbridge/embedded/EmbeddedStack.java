@@ -22,7 +22,7 @@ import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.contract.ContractSchema;
 import statbridge.contract.SchemaHistory;
-import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
@@ -140,6 +140,7 @@ public final class EmbeddedStack implements AutoCloseable {
             parts.add(sink);
             components.put("sink", sink);
             sink.start();
+            parts.add(statbridge.tools.SinkWatches.start(configuration, metrics));
             PipelineApp pipeline = new PipelineApp(PipelineConfig.from(configuration), metrics);
             parts.add(pipeline);
             components.put("pipeline", pipeline);
@@ -160,7 +161,7 @@ public final class EmbeddedStack implements AutoCloseable {
         SchemaHistory history = SchemaHistory.load();
         try (SchemaRegistryClient client = SchemaRegistryClients.create(configuration.registryClientConfig())) {
             for (ContractSchema record : ContractSchema.values()) {
-                String subject = SubjectNames.valueSubject(CommonSettings.topic(configuration, record));
+                String subject = SubjectNames.valueSubject(record.topic(configuration));
                 if (client.getCompatibility(subject).isEmpty()) {
                     client.setCompatibility(subject, history.rule(record));
                 }

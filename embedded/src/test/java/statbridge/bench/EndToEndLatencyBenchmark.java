@@ -29,7 +29,7 @@ import statbridge.catalog.CatalogEntry;
 import statbridge.config.Configuration;
 import statbridge.contract.StatKey;
 import statbridge.embedded.EmbeddedStack;
-import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.AvroSerializer;

@@ -1,5 +1,6 @@
 package statbridge.pipeline;
 
+import statbridge.contract.ValidationSettings;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,7 +69,7 @@ public record PipelineConfig(
                 config.getEnum(PipelineSettings.UNMAPPED_POLICY, UnmappedPolicy.class),
                 new InferenceRules(config.getList(PipelineSettings.INFER_DRIFT_PREFIXES),
                         new HashSet<>(config.getList(PipelineSettings.INFER_BUSINESS_NAMES))),
-                CommonSettings.limits(config),
+                ValidationSettings.limits(config),
                 config.getBoolean(PipelineSettings.CREATE_TOPICS),
                 config.getInt(PipelineSettings.TOPIC_PARTITIONS),
                 (short) config.getInt(PipelineSettings.TOPIC_REPLICATION_FACTOR),
@@ -79,6 +80,7 @@ public record PipelineConfig(
     /** Every key the pipeline reads: the shared ones, the registry client's and its own. */
     public static List<Setting> settings() {
         List<Setting> all = new ArrayList<>(CommonSettings.all());
+        all.addAll(ValidationSettings.all());
         all.addAll(RegistrySettings.all());
         all.addAll(PipelineSettings.all());
         return all;

@@ -1,5 +1,6 @@
 package statbridge.pipeline;
 
+import statbridge.pipeline.runner.PipelineMain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;

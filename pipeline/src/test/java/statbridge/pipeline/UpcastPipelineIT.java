@@ -1,5 +1,6 @@
 package statbridge.pipeline;
 
+import statbridge.pipeline.runner.PipelineApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

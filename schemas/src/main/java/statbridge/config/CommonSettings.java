@@ -1,7 +1,6 @@
 package statbridge.config;
 
 import java.util.List;
-import statbridge.contract.StatValidator;
 
 /**
  * The settings every component shares: where Kafka, the registry and PostgreSQL are, and the
@@ -31,42 +30,12 @@ public final class CommonSettings {
     public static final Setting TOPIC_CATALOG = new Setting("topic.catalog", "metric-catalog",
             "Compacted topic holding the metric catalog.");
 
-    public static final Setting VALIDATION_MAX_STRING_LENGTH = Setting.integer("validation.max.string.length",
-            StatValidator.Limits.DEFAULT_MAX_STRING_LENGTH, 1, 100_000,
-            "Longest model name, version, slice key, metric name or key accepted; longer ones are dead-lettered (invalid-field).");
-    public static final Setting VALIDATION_MIN_DATE = Setting.date("validation.min.date",
-            StatValidator.Limits.DEFAULT_MIN_DATE, "Earliest stat_date accepted.");
-    public static final Setting VALIDATION_MAX_DATE = Setting.date("validation.max.date",
-            StatValidator.Limits.DEFAULT_MAX_DATE, "Latest stat_date accepted.");
-    public static final Setting VALIDATION_ALLOW_NON_FINITE = Setting.bool("validation.allow.non.finite", false,
-            "Accept NaN and infinite metric values instead of dead-lettering them.");
-    public static final Setting VALIDATION_REQUIRE_KEY = Setting.bool("validation.require.key", true,
-            "Dead-letter records without a key (key-mismatch). A key, when present, must always match the value.");
-
     private CommonSettings() {
     }
 
     public static List<Setting> all() {
         return List.of(KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, JDBC_URL, JDBC_USER, JDBC_PASSWORD,
-                TOPIC_V1, TOPIC_V2, TOPIC_BUSINESS_V2, TOPIC_DLQ, TOPIC_CATALOG,
-                VALIDATION_MAX_STRING_LENGTH, VALIDATION_MIN_DATE, VALIDATION_MAX_DATE, VALIDATION_ALLOW_NON_FINITE,
-                VALIDATION_REQUIRE_KEY);
-    }
-
-    /** The topic a contract record travels on, as configured. */
-    public static String topic(Configuration config, statbridge.contract.ContractSchema record) {
-        return config.get(switch (record) {
-            case MODEL_STAT_V1 -> TOPIC_V1;
-            case MODEL_STAT_V2 -> TOPIC_V2;
-            case BUSINESS_STAT_V2 -> TOPIC_BUSINESS_V2;
-        });
-    }
-
-    /** The validation limits these settings describe. */
-    public static StatValidator.Limits limits(Configuration config) {
-        return new StatValidator.Limits(config.getInt(VALIDATION_MAX_STRING_LENGTH), config.getDate(VALIDATION_MIN_DATE),
-                config.getDate(VALIDATION_MAX_DATE), config.getBoolean(VALIDATION_ALLOW_NON_FINITE),
-                config.getBoolean(VALIDATION_REQUIRE_KEY));
+                TOPIC_V1, TOPIC_V2, TOPIC_BUSINESS_V2, TOPIC_DLQ, TOPIC_CATALOG);
     }
 
     /** Kafka client settings: bootstrap servers plus every pass-through {@code kafka.*} key (security, SASL, TLS). */

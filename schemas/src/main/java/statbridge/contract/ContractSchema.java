@@ -1,6 +1,8 @@
 package statbridge.contract;
 
 import org.apache.avro.Schema;
+import statbridge.config.CommonSettings;
+import statbridge.config.Configuration;
 
 /**
  * The Avro records of the statbridge contract, each with the topic it travels on by default.
@@ -43,5 +45,14 @@ public enum ContractSchema {
     /** The topic the record travels on unless configured otherwise. */
     public String defaultTopic() {
         return defaultTopic;
+    }
+
+    /** The topic this record travels on, as {@code config} names it. */
+    public String topic(Configuration config) {
+        return config.get(switch (this) {
+            case MODEL_STAT_V1 -> CommonSettings.TOPIC_V1;
+            case MODEL_STAT_V2 -> CommonSettings.TOPIC_V2;
+            case BUSINESS_STAT_V2 -> CommonSettings.TOPIC_BUSINESS_V2;
+        });
     }
 }

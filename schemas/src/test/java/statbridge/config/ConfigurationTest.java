@@ -1,5 +1,6 @@
 package statbridge.config;
 
+import statbridge.contract.ValidationSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -98,7 +99,7 @@ class ConfigurationTest {
                 "validation.allow.non.finite", "yes", "validation.min.date", "2020-13-01"));
 
         assertThatThrownBy(() -> config.validate(List.of(Setting.choice("sink.grace.period.action", List.of("SWITCH_OFF", "WARN"), "x"),
-                CommonSettings.VALIDATION_ALLOW_NON_FINITE, CommonSettings.VALIDATION_MIN_DATE)))
+                ValidationSettings.ALLOW_NON_FINITE, ValidationSettings.MIN_DATE)))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessage("3 settings are not valid:\n"
                         + "  sink.grace.period.action must be one of SWITCH_OFF, WARN, not 'later' (flag)\n"
@@ -111,8 +112,8 @@ class ConfigurationTest {
         Configuration config = Configuration.load(null, Map.of(), Map.of("sink.grace.period.action", "switch_off",
                 "validation.max.string.length", "64"));
         config.validate(List.of(Setting.choice("sink.grace.period.action", List.of("SWITCH_OFF", "WARN"), "x"),
-                CommonSettings.VALIDATION_MAX_STRING_LENGTH));
-        assertThat(config.getInt(CommonSettings.VALIDATION_MAX_STRING_LENGTH)).isEqualTo(64);
+                ValidationSettings.MAX_STRING_LENGTH));
+        assertThat(config.getInt(ValidationSettings.MAX_STRING_LENGTH)).isEqualTo(64);
     }
 
     @Test

@@ -16,8 +16,6 @@ import statbridge.serde.AvroDeserializer;
 import statbridge.sink.db.Database;
 import statbridge.sink.dualwrite.DualWriteSwitch;
 import statbridge.sink.dualwrite.GracePeriodWatch;
-import statbridge.sink.lifecycle.LegacyReaderSampler;
-import statbridge.sink.lifecycle.LegacyReaders;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.ModelStat;
 
@@ -49,8 +47,6 @@ public final class SinkApp implements Component {
     private Database database;
     private SchemaRegistryClient registry;
     private GracePeriodWatch graceWatch;
-    private LegacyReaderSampler readerSampler;
-    private statbridge.sink.series.SilentSeriesWatch silentWatch;
     private SinkLoop loop;
     private Thread thread;
 
@@ -86,9 +82,6 @@ public final class SinkApp implements Component {
                 AvroDeserializer.forType(registry, BusinessStat.class), new StatValidator(config.limits()));
         DualWriteSwitch dualWrite = new DualWriteSwitch(database.dataSource());
         graceWatch = GracePeriodWatch.start(dualWrite, metrics, GRACE_CHECK_INTERVAL, GRACE_WARN_INTERVAL);
-        readerSampler = LegacyReaderSampler.start(new LegacyReaders(database.dataSource(), config.ownRoles()), config.legacyReadersInterval());
-        silentWatch = statbridge.sink.series.SilentSeriesWatch.start(new statbridge.sink.series.SilentSeries(database.dataSource()),
-                config.silentRule(), config.seriesSilentInterval(), metrics::silent);
         LOG.info("starting the sink: group {}, {} and {} into PostgreSQL at {}, schemas from {}, dead letters to {}",
                 config.groupId(), config.v2Topic(), config.businessTopic(), Secrets.redact(config.database().jdbcUrl()),
                 Secrets.redact(String.valueOf(config.registry().get("schema.registry.url"))), config.dlqTopic());
@@ -134,12 +127,6 @@ public final class SinkApp implements Component {
     public void close() {
         if (graceWatch != null) {
             graceWatch.close();
-        }
-        if (readerSampler != null) {
-            readerSampler.close();
-        }
-        if (silentWatch != null) {
-            silentWatch.close();
         }
         if (loop != null) {
             loop.stop();

@@ -1,5 +1,6 @@
 package statbridge.sink;
 
+import statbridge.contract.ValidationSettings;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -37,11 +38,7 @@ public record SinkConfig(
         GraceAction graceAction,
         int partitionsAheadMonths,
         int partitionFillfactor,
-        java.time.Duration legacyReadersInterval,
-        List<String> ownRoles,
         boolean metricSeries,
-        java.time.Duration seriesSilentInterval,
-        statbridge.sink.series.SilentSeries.Rule silentRule,
         Set<String> acceptDataLoss,
         StatValidator.Limits limits,
         DatabaseConfig database,
@@ -89,13 +86,9 @@ public record SinkConfig(
                 config.getEnum(SinkSettings.GRACE_PERIOD_ACTION, GraceAction.class),
                 config.getInt(SinkSettings.PARTITIONS_AHEAD_MONTHS),
                 config.getInt(SinkSettings.PARTITION_FILLFACTOR),
-                config.getDuration(SinkSettings.LEGACY_READERS_INTERVAL),
-                config.getList(statbridge.sink.lifecycle.LifecycleSettings.OWN_ROLES),
                 config.getBoolean(SinkSettings.METRIC_SERIES),
-                config.getDuration(SinkSettings.SERIES_SILENT_INTERVAL),
-                statbridge.sink.series.SeriesSettings.rule(config),
                 Set.copyOf(config.getList(SinkSettings.ACCEPT_DATA_LOSS)),
-                CommonSettings.limits(config),
+                ValidationSettings.limits(config),
                 database,
                 kafka,
                 consumer,
@@ -105,10 +98,9 @@ public record SinkConfig(
     /** Every key the sink reads: the shared ones, the registry client's and its own. */
     public static List<Setting> settings() {
         List<Setting> all = new ArrayList<>(CommonSettings.all());
+        all.addAll(ValidationSettings.all());
         all.addAll(RegistrySettings.all());
         all.addAll(SinkSettings.all());
-        all.addAll(statbridge.sink.lifecycle.LifecycleSettings.all());
-        all.addAll(statbridge.sink.series.SeriesSettings.all());
         return all;
     }
 }

@@ -32,8 +32,6 @@ public final class SinkMetrics implements GracePeriodWatch.Listener {
     private final AtomicLong partitionsStopped = new AtomicLong();
     private final Counter offsetsSkipped;
     private final Counter graceSwitchRefused;
-    private final Map<String, AtomicLong> silentSeries = new ConcurrentHashMap<>();
-    private final AtomicLong silentModels = new AtomicLong(-1);
 
     public SinkMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -52,24 +50,6 @@ public final class SinkMetrics implements GracePeriodWatch.Listener {
         this.graceSwitchRefused = Counter.builder("statbridge.sink.grace.switch.refused")
                 .description("automatic switch-offs at the end of the grace period that parity or the database refused")
                 .register(registry);
-        for (statbridge.v2.MetricType type : statbridge.v2.MetricType.values()) {
-            AtomicLong count = new AtomicLong(-1);
-            silentSeries.put(type.name(), count);
-            io.micrometer.core.instrument.Gauge.builder("statbridge.series.silent", count, AtomicLong::get)
-                    .description("series published on most days of the recent window that stopped while their model still publishes "
-                            + "(-1 until first counted); 'statbridge series silent' explains them")
-                    .tag("metric_type", type.name()).register(registry);
-        }
-        io.micrometer.core.instrument.Gauge.builder("statbridge.models.silent", silentModels, AtomicLong::get)
-                .description("models (name and version) whose regularly published series all stopped (-1 until first counted)")
-                .register(registry);
-    }
-
-    /** The silent series (by metric type: three labels at most) and models of a report. */
-    public void silent(statbridge.sink.series.SilentSeries.Report report) {
-        silentSeries.forEach((type, count) -> count.set(report.series().stream()
-                .filter(s -> s.series().metricType().equals(type)).count()));
-        silentModels.set(report.models().size());
     }
 
     public MeterRegistry registry() {

@@ -33,12 +33,8 @@ public final class SinkSettings {
             "Monthly table partitions created ahead of the current month at start (others are created as data needs them).");
     public static final Setting PARTITION_FILLFACTOR = Setting.integer("sink.partition.fillfactor", 100, 10, 100,
             "How full (percent) PostgreSQL fills the pages of the monthly partitions the sink creates. Below 100 leaves room for corrections (a newer event for a stored row) to be HOT updates, which add no index entries: 80 for a stream that corrects much of what it writes; 100 packs rows that are written once. Partitions that exist keep theirs.");
-    public static final Setting LEGACY_READERS_INTERVAL = Setting.duration("sink.legacy.readers.interval", "1m",
-            "How often the sink copies the statements that read the legacy shape from pg_stat_statements into ml_monitoring.legacy_readers (e.g. 30s, 5m); 0s never.");
     public static final Setting METRIC_SERIES = Setting.bool("sink.metric.series", true,
             "Keep ml_monitoring.metric_series (rows, dates, values and slices per series) in each batch's transaction. When off, run 'statbridge series rebuild' before reading it.");
-    public static final Setting SERIES_SILENT_INTERVAL = Setting.duration("sink.series.silent.interval", "5m",
-            "How often the sink counts the silent series and models for its metrics (statbridge_series_silent, statbridge_models_silent); 0s never.");
 
     public static final Setting ACCEPT_DATA_LOSS = Setting.list("sink.accept.data.loss", null,
             "Partitions (e.g. model-stats.v2-3, comma-separated, or 'all') allowed to continue from the log start when the offset stored with the rows is below it (retention deleted records the sink never wrote). Any other such partition stops, with the reason on /health and in statbridge_sink_partitions_stopped, until an operator lists it here or passes it to 'statbridge sink --accept-data-loss'.");
@@ -48,7 +44,7 @@ public final class SinkSettings {
 
     public static List<Setting> all() {
         return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, WRITE_LANES, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
-                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, PARTITION_FILLFACTOR, LEGACY_READERS_INTERVAL, METRIC_SERIES, SERIES_SILENT_INTERVAL,
+                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, PARTITION_FILLFACTOR, METRIC_SERIES,
                 ACCEPT_DATA_LOSS);
     }
 }

@@ -77,7 +77,12 @@ public final class SinkFixture implements AutoCloseable {
     }
 
     public SinkConfig config() {
-        return SinkConfig.from(Configuration.load(null, Map.of(), settings));
+        return SinkConfig.from(configuration());
+    }
+
+    /** The settings as a configuration, for what runs beside the sink. */
+    public Configuration configuration() {
+        return Configuration.load(null, Map.of(), settings);
     }
 
     public Path writeConfig() throws IOException {

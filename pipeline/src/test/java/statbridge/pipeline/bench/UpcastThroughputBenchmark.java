@@ -24,7 +24,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import statbridge.contract.StatKey;
-import statbridge.pipeline.PipelineApp;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
 import statbridge.pipeline.PipelineFixture;
 import statbridge.registry.server.SchemaRegistryServer;

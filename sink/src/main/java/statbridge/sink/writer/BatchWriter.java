@@ -19,7 +19,6 @@ import statbridge.sink.legacy.LegacyRowLocks;
 import statbridge.sink.legacy.LegacyRowRebuilder;
 import statbridge.sink.offsets.OffsetRange;
 import statbridge.sink.offsets.OffsetTable;
-import statbridge.sink.series.SeriesTables;
 import statbridge.sink.writer.StatTables.Written;
 
 /**
