@@ -170,7 +170,7 @@ public final class LegacyRowRebuilder {
      * The legacy rows of the facts in {@code chunk} inserted into {@code target}, a table of the
      * legacy table's columns that is to become a month's partition, built beside the new tables'
      * partitions of the same month filled from the same chunk with the same {@code updatedAt}
-     * ({@code StatTables.historyStatsInto}, {@code historyBusinessInto}). Their rebuild is then
+     * ({@code HistoryStatements.historyStatsInto}, {@code historyBusinessInto}). Their rebuild is then
      * known without reading them: every key with a stat has a legacy row with the stat's value and
      * {@code businessValue} (an SQL expression: the KPI the business partition holds for the key,
      * or NULL), and both sides share {@code updated_at}. {@code chunk}'s alias {@code k} has the

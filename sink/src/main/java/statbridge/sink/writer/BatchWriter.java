@@ -2,17 +2,10 @@ package statbridge.sink.writer;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 import statbridge.sink.catalog.CatalogTable;
-import statbridge.sink.db.RowKey;
 import statbridge.sink.deadletter.DeadLetterOutbox;
 import statbridge.sink.dualwrite.DualWriteState;
 import statbridge.sink.legacy.LegacyRowLocks;
@@ -22,8 +15,9 @@ import statbridge.sink.offsets.OffsetTable;
 import statbridge.sink.writer.StatTables.Written;
 
 /**
- * Writes one batch in one transaction: it reads the dual-write state (sharing the lock the switch
- * takes, so a batch is wholly dual-written or not), takes a write sequence number, adds new
+ * Writes one batch in one transaction, as its {@link BatchPlan} says: it reads the dual-write state
+ * (sharing the lock the switch takes, so a batch is wholly dual-written or not), takes the plan's
+ * locks, takes a write sequence number, adds new
  * catalog entries, upserts the stats and business stats ("later wins" by record timestamp, then
  * offset), withdraws KPIs for null business values, rewrites the touched legacy rows while
  * dual-write is on, adds what its changed rows did to {@code metric_series}, and stores the consumed
@@ -79,101 +73,48 @@ public final class BatchWriter {
      */
     public BatchResult write(Connection connection, Batch batch) throws SQLException {
         try {
-            Collection<Fact> stats = Batch.latestPerRow(batch.facts(), Fact.Kind.STAT);
-            Collection<Fact> business = Batch.latestPerRow(batch.facts(), Fact.Kind.BUSINESS);
-            List<Fact> values = new ArrayList<>();
-            List<Fact> withdrawals = new ArrayList<>();
-            for (Fact fact : business) {
-                (fact.value() == null ? withdrawals : values).add(fact);
-            }
-            boolean dualWrite = DualWriteState.isOnForBatch(connection);
-            int buckets = lockBuckets;
-            if (dualWrite) {
-                LegacyRowLocks.lockForBatch(connection, batch.facts().stream()
-                        .map(f -> bucket(f, buckets)).distinct().sorted().toArray(Integer[]::new));
-            } else if (!business.isEmpty()) {
-                // A KPI and a later withdrawal of a row not in the table yet, written at once by two instances, see neither
-                // the other's row: without a lock both would commit and the withdrawn KPI would stay.
-                Set<Integer> withdrawing = new HashSet<>();
-                withdrawals.forEach(f -> withdrawing.add(bucket(f, buckets)));
-                Set<Integer> writing = new HashSet<>();
-                values.forEach(f -> writing.add(bucket(f, buckets)));
-                writing.removeAll(withdrawing);
-                LegacyRowLocks.lockForBusiness(connection, withdrawing.stream().sorted().toArray(Integer[]::new),
-                        writing.stream().sorted().toArray(Integer[]::new));
+            BatchPlan plan = BatchPlan.of(batch.facts(), DualWriteState.isOnForBatch(connection), lockBuckets);
+            if (plan.dualWrite()) {
+                LegacyRowLocks.lockForBatch(connection, plan.batchLocks());
+            } else {
+                LegacyRowLocks.lockForBusiness(connection, plan.withdrawingLocks(), plan.writingLocks());
             }
             long writeSeq = DualWriteState.nextWriteSeq(connection);
             CatalogTable.insert(connection, batch.newCatalogEntries());
             long t0 = System.nanoTime();
-            // While dual-write is on, a key with a stat and a KPI in this batch gets both and its legacy row from one statement,
-            // a key with a stat and a withdrawal its legacy row once after both; every other key's by the statement that changes it.
-            Set<RowKey> together = dualWrite ? keysOfBoth(stats, values) : Set.of();
-            Set<RowKey> afterWithdrawal = dualWrite ? keysOfBoth(stats, withdrawals) : Set.of();
-            Predicate<Fact> inTogether = fact -> together.contains(fact.rowKey());
-            Predicate<Fact> legacyNow = fact -> dualWrite && !together.contains(fact.rowKey()) && !afterWithdrawal.contains(fact.rowKey());
             boolean keepSeries = series;
             if (keepSeries) {
                 SeriesTables.gather(connection);
             }
-            Written statRows = StatTables.upsert(connection, StatTables.STATS_WITH_LEGACY, only(stats, legacyNow, true), writeSeq, true)
-                    .plus(StatTables.upsert(connection, StatTables.UPSERT_STATS, only(stats, legacyNow.or(inTogether), false),
-                            writeSeq, false));
+            Written statRows = StatTables.upsert(connection, StatTables.STATS_WITH_LEGACY, plan.statsWithLegacy(), writeSeq, true)
+                    .plus(StatTables.upsert(connection, StatTables.UPSERT_STATS, plan.statsAlone(), writeSeq, false));
             long t1 = System.nanoTime();
-            Written withdrawn = StatTables.withdraw(connection, only(withdrawals, legacyNow, true), writeSeq, true)
-                    .plus(StatTables.withdraw(connection, only(withdrawals, legacyNow, false), writeSeq, false));
-            Written businessRows = StatTables.upsert(connection, StatTables.BUSINESS_WITH_LEGACY, only(values, legacyNow, true),
-                    writeSeq, true).plus(StatTables.upsert(connection, StatTables.UPSERT_BUSINESS,
-                    only(values, legacyNow.or(inTogether), false), writeSeq, false));
-            Written[] both = StatTables.upsertBoth(connection, only(stats, inTogether, true), only(values, inTogether, true), writeSeq);
+            Written withdrawn = StatTables.withdraw(connection, plan.withdrawalsWithLegacy(), writeSeq, true)
+                    .plus(StatTables.withdraw(connection, plan.withdrawalsAlone(), writeSeq, false));
+            Written businessRows = StatTables.upsert(connection, StatTables.BUSINESS_WITH_LEGACY, plan.valuesWithLegacy(), writeSeq, true)
+                    .plus(StatTables.upsert(connection, StatTables.UPSERT_BUSINESS, plan.valuesAlone(), writeSeq, false));
+            Written[] both = StatTables.upsertBoth(connection, plan.statsTogether(), plan.valuesTogether(), writeSeq);
             statRows = statRows.plus(both[0]);
             businessRows = businessRows.plus(both[1]);
-            int legacyRows = LegacyRowRebuilder.rebuild(connection, afterWithdrawal);
+            int legacyRows = LegacyRowRebuilder.rebuild(connection, plan.rebuildAfterWithdrawal());
             long t2 = System.nanoTime();
             legacyRows += statRows.legacyRows() + withdrawn.legacyRows() + businessRows.legacyRows();
             storeOffsets(connection, batch.offsets());
             DeadLetterOutbox.insert(connection, consumerGroup, batch.deadLetters());
             if (keepSeries && statRows.rows() > 0) {
                 // last: the series rows are the ones batches of other lanes share, so they are held only until the commit
-                SeriesTables.apply(connection, SeriesTables.newestPaths(stats));
+                SeriesTables.apply(connection, SeriesTables.newestPaths(plan.stats()));
             }
             connection.commit();
             if (LOG.isDebugEnabled()) {
                 LOG.debug("statements: stats {} ms, business {} ms, offsets and commit {} ms (legacy rows written within them: {})",
                         (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000, legacyRows);
             }
-            return new BatchResult(statRows.rows(), businessRows.rows(), withdrawn.rows(), legacyRows, dualWrite, writeSeq);
+            return new BatchResult(statRows.rows(), businessRows.rows(), withdrawn.rows(), legacyRows, plan.dualWrite(), writeSeq);
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(connection);
             throw e;
         }
-    }
-
-    /** The key bucket of a fact's lock: by its key among the topics' partitions once known, else its own partition. */
-    private static int bucket(Fact fact, int buckets) {
-        return buckets > 0 ? fact.keyPartition(buckets) : fact.partition();
-    }
-
-    /** The facts that do ({@code accepted}) or do not pass {@code test}. */
-    private static List<Fact> only(Collection<Fact> facts, Predicate<Fact> test, boolean accepted) {
-        List<Fact> selected = new ArrayList<>();
-        for (Fact fact : facts) {
-            if (test.test(fact) == accepted) {
-                selected.add(fact);
-            }
-        }
-        return selected;
-    }
-
-    private static Set<RowKey> keysOfBoth(Collection<Fact> stats, Collection<Fact> business) {
-        Set<RowKey> statKeys = new HashSet<>();
-        stats.forEach(f -> statKeys.add(f.rowKey()));
-        Set<RowKey> both = new HashSet<>();
-        business.forEach(f -> {
-            if (statKeys.contains(f.rowKey())) {
-                both.add(f.rowKey());
-            }
-        });
-        return both;
     }
 
     private void storeOffsets(Connection connection, Map<TopicPartition, OffsetRange> ranges) throws SQLException {

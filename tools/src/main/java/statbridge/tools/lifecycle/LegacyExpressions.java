@@ -54,7 +54,7 @@ final class LegacyExpressions extends ExpressionVisitorAdapter<Void> {
             }
             return null;
         }
-        if (!LegacyQueryRewriter.LEGACY_COLUMNS.contains(name)) {
+        if (!LegacyShape.COLUMNS.contains(name)) {
             return null;
         }
         for (RewriteJob.Scope s = scope; s != null; s = s.outer()) {
@@ -192,7 +192,7 @@ final class LegacyExpressions extends ExpressionVisitorAdapter<Void> {
             return null;
         }
         String name = column.getColumnName().toLowerCase(Locale.ROOT);
-        if (LegacyQueryRewriter.SAME_COLUMNS.contains(name)) {
+        if (LegacyShape.SAME_COLUMNS.contains(name)) {
             column.setTable(new Table(occurrence.alias));
         } else if (name.equals("business_metric_value")) {
             occurrence.business = true;

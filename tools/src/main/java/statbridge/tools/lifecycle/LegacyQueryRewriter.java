@@ -2,7 +2,6 @@ package statbridge.tools.lifecycle;
 
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -43,12 +42,6 @@ public final class LegacyQueryRewriter {
         }
     }
 
-    static final Set<String> LEGACY_TABLES = Set.of("model_stats_daily_legacy", "model_stats_daily_legacy_archive",
-            "model_stats_daily_legacy_rebuilt");
-    /** The legacy shape's columns, in its order: what {@code *} stands for. */
-    static final List<String> LEGACY_COLUMNS = List.of("model_name", "model_version", "stat_date", "slice_key", "metric_name",
-            "metric_value", "business_metric_value", "updated_at");
-    static final Set<String> SAME_COLUMNS = Set.of("model_name", "model_version", "stat_date", "slice_key", "metric_value");
     /** The longest query text rewritten (pg_stat_statements keeps whole texts, IN lists of thousands included). */
     static final int MAX_LENGTH = 100_000;
     private static final Pattern PARAMETER = Pattern.compile("\\$(\\d+)");

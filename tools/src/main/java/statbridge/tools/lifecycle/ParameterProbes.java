@@ -101,7 +101,7 @@ final class ParameterProbes {
 
     /** A legacy column's name, the only thing ever put into these queries' text. */
     private static String checked(String column) {
-        if (!LegacyQueryRewriter.LEGACY_COLUMNS.contains(column)) {
+        if (!LegacyShape.COLUMNS.contains(column)) {
             throw new IllegalArgumentException("not a column of the legacy shape: " + column);
         }
         return column;

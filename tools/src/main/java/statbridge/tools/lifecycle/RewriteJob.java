@@ -96,7 +96,7 @@ final class RewriteJob {
             if (item == null) {
                 continue;
             }
-            if (item instanceof Table table && LegacyQueryRewriter.LEGACY_TABLES.contains(table.getName().toLowerCase(Locale.ROOT))) {
+            if (item instanceof Table table && LegacyShape.TABLES.contains(table.getName().toLowerCase(Locale.ROOT))) {
                 boolean nullable = i < 0 ? rightOrFull : joins.get(i).isLeft() || joins.get(i).isFull() || rightOrFull;
                 String alias = table.getAlias() != null ? table.getAlias().getName() : fresh("s");
                 Occurrence occurrence = new Occurrence(table, alias, fresh("b"), fresh("c"), nullable);
@@ -215,7 +215,7 @@ final class RewriteJob {
                 whole = scope.occurrences().get(0);
             }
             if (whole != null) {
-                for (String column : LegacyQueryRewriter.LEGACY_COLUMNS) {
+                for (String column : LegacyShape.COLUMNS) {
                     items.add(legacyColumn(whole, column, column));
                 }
                 continue;

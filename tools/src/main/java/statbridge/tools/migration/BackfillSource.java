@@ -13,7 +13,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import statbridge.sink.dualwrite.ParitySelection;
 import statbridge.sink.legacy.LegacyRowRebuilder;
-import statbridge.sink.writer.StatTables;
+import statbridge.sink.writer.HistoryStatements;
 import statbridge.tools.migration.Backfill.Direction;
 
 /**
@@ -39,10 +39,10 @@ final class BackfillSource {
                 ORDER BY %3$s
                 LIMIT ?),
             stats AS (
-            """ + StatTables.backfillStats("chunk", StatTables.Lineage.BACKFILL) + """
+            """ + HistoryStatements.backfillStats("chunk", HistoryStatements.Lineage.BACKFILL) + """
                 RETURNING 1),
             business AS (
-            """ + StatTables.backfillBusiness("chunk", StatTables.Lineage.BACKFILL) + """
+            """ + HistoryStatements.backfillBusiness("chunk", HistoryStatements.Lineage.BACKFILL) + """
                 RETURNING 1),
             last AS (SELECT * FROM chunk ORDER BY model_name DESC, model_version DESC, stat_date DESC, slice_key DESC,
                                                    metric_name DESC LIMIT 1)

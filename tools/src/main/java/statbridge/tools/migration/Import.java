@@ -1,9 +1,6 @@
 package statbridge.tools.migration;
 
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -19,13 +16,8 @@ import statbridge.contract.StatValidator;
 import statbridge.sink.db.Partitions;
 import statbridge.sink.dualwrite.DualWriteState;
 import statbridge.sink.dualwrite.ParitySelection;
-import statbridge.sink.legacy.LegacyRowLocks;
-import statbridge.sink.legacy.LegacyRowRebuilder;
-import statbridge.sink.legacy.LegacyRowRebuilder.Side;
 import statbridge.tools.migration.Backfill.Progress;
-import statbridge.tools.migration.ImportRuns.Counts;
-import statbridge.tools.migration.ImportRuns.Run;
-import statbridge.sink.writer.StatTables;
+import statbridge.tools.migration.ImportRun.Counts;
 
 /**
  * Brings a team's existing legacy-shaped history ({@link ImportSource}) into statbridge: the new
@@ -68,16 +60,12 @@ public final class Import {
      * @param runId the run (its refused rows are in {@code import_rejected} under this id), or 0 for a dry run
      */
     public record Result(String source, String selection, long selected, long read, long written, long skipped, long duplicates,
-            Map<String, Long> rejected, List<Rejection> examples, Map<String, Long> unmapped, long runId, boolean resumed,
+            Map<String, Long> rejected, List<RejectedRow> examples, Map<String, Long> unmapped, long runId, boolean resumed,
             boolean dryRun) {
 
         public long rejectedRows() {
             return rejected.values().stream().mapToLong(Long::longValue).sum();
         }
-    }
-
-    /** A refused source row: its legacy key ({@code model/version/date/slice/metric_name}), the reason code and what is wrong. */
-    public record Rejection(String key, String reason, String message) {
     }
 
     /**
@@ -133,13 +121,13 @@ public final class Import {
     /** What a run would do: the source read and checked once, into a temporary table, and nothing changed. */
     public Result dryRun(ImportSource source, ParitySelection selection) throws SQLException {
         Map<String, Long> verdicts = new LinkedHashMap<>();
-        List<Rejection> examples = new ArrayList<>();
+        List<RejectedRow> examples = new ArrayList<>();
         String table = "pg_temp.import_dry_run";
         try (Connection connection = dataSource.getConnection()) {
             try {
-                ImportRuns.stageInto(connection, table, source, source.checked(selection.where(), limits), selection);
-                verdicts.putAll(ImportRuns.verdicts(connection, table));
-                examples.addAll(ImportRuns.rejectedExamples(connection, table, EXAMPLES));
+                ImportStage.stageInto(connection, table, source, source.checked(selection.where(), limits), selection);
+                verdicts.putAll(ImportStage.verdicts(connection, table));
+                examples.addAll(ImportRejections.rejectedExamples(connection, table, EXAMPLES));
             } finally {
                 connection.rollback();
             }
@@ -178,7 +166,7 @@ public final class Import {
             throw new IllegalArgumentException("--parallel must be at least 1");
         }
         try (Connection owner = dataSource.getConnection()) {
-            Run run = ImportRuns.open(owner, source.toString(), selection, chunkSize);
+            ImportRun run = ImportRuns.open(owner, source.toString(), selection, chunkSize);
             owner.commit();
             if (!ImportRuns.tryLock(owner, run)) {
                 owner.rollback();
@@ -199,16 +187,16 @@ public final class Import {
         }
     }
 
-    private Result runLocked(Connection owner, Run opened, ImportSource source, ParitySelection selection, int parallel,
+    private Result runLocked(Connection owner, ImportRun opened, ImportSource source, ParitySelection selection, int parallel,
             Consumer<Staged> onStaged, Consumer<Progress> progress) throws SQLException {
-        Run run = opened;
+        ImportRun run = opened;
         boolean earlier = true;
-        ImportRuns.Plan plan = null;
+        ImportStage.Plan plan = null;
         try {
-            if (!ImportRuns.stageIntact(owner, run)) {
+            if (!ImportStage.stageIntact(owner, run)) {
                 earlier = false;
                 owner.rollback();
-                ImportRuns.Staged staged = ImportRuns.stage(owner, run, source, source.checked(selection.where(), limits), selection);
+                ImportStage.Staged staged = ImportStage.stage(owner, run, source, source.checked(selection.where(), limits), selection);
                 run = staged.run();
                 plan = staged.plan();
             }
@@ -219,7 +207,7 @@ public final class Import {
         }
         onStaged.accept(new Staged(run.id(), run.stagedRows(), earlier));
         if (plan == null) {
-            plan = ImportRuns.plan(owner, run);
+            plan = ImportStage.plan(owner, run);
         }
         Map<String, Long> verdicts = plan.verdicts();
         Map<String, Long> unmapped = plan.unmapped();
@@ -238,8 +226,8 @@ public final class Import {
         Tally totals = new Tally(valid, progress);
         done.values().forEach(c -> totals.resumed(c.read(), c.written(), c.skipped()));
         doneMonths.values().forEach(c -> totals.resumed(c.read(), c.written(), c.skipped()));
-        Run staged = run;
-        ImportRuns.Plan planned = plan;
+        ImportRun staged = run;
+        ImportStage.Plan planned = plan;
         String lineage = "import:" + source;
         // Months statbridge holds nothing of are brought in whole, as partitions of their own.
         Set<YearMonth> attached = ConcurrentHashMap.newKeySet();
@@ -258,20 +246,19 @@ public final class Import {
         if (!rest.isEmpty()) {
             new Partitions(dataSource).ensureFor(rest);
             String[] skip = attached.stream().sorted().map(m -> m.atDay(1).toString()).toArray(String[]::new);
-            String newTables = NEW_TABLES.formatted(staged.stage());
-            String legacy = LEGACY.formatted(staged.stage());
+            ImportChunks chunks = new ImportChunks(dataSource, staged, skip, lineage);
             Workers.run("import", ImportRuns.pending(staged, done.keySet()), parallel,
                     (chunk, stopped) -> {
-                        Counts counts = writeChunk(staged, chunk, skip, lineage, newTables, legacy);
+                        Counts counts = chunks.write(chunk);
                         totals.committed(counts.read(), counts.written(), counts.skipped());
                     });
         }
-        List<Rejection> examples;
+        List<RejectedRow> examples;
         Map<String, Long> rejected;
         try {
             ImportRuns.finish(owner, staged);
-            rejected = ImportRuns.rejectedByReason(owner, staged.id());
-            examples = ImportRuns.rejectedExamples(owner, staged.id(), EXAMPLES);
+            rejected = ImportRejections.rejectedByReason(owner, staged.id());
+            examples = ImportRejections.rejectedExamples(owner, staged.id(), EXAMPLES);
             owner.commit();
         } catch (SQLException | RuntimeException e) {
             owner.rollback();
@@ -281,83 +268,5 @@ public final class Import {
         return new Result(source.toString(), selection.toString(), selected, totals.read(), totals.written(), totals.skipped(),
                 verdicts.getOrDefault(ImportSource.IDENTICAL_DUPLICATE, 0L), rejected, examples, unmapped, staged.id(),
                 opened.resumed(), false);
-    }
-
-    /** A chunk of the stage: its blocks in [?, ?), leaving out the months in the array (brought in whole). */
-    static final String CHUNK = "k.ctid >= ('(' || ? || ',0)')::tid AND k.ctid < ('(' || ? || ',0)')::tid "
-            + "AND date_trunc('month', k.stat_date)::date <> ALL (?::date[])";
-
-    /**
-     * The new tables' rows of one chunk of the stage: its blocks in [?, ?), leaving out the months in
-     * the array (brought in whole); then the lineage of each statement.
-     */
-    static final String NEW_TABLES = ImportRuns.stageRows("%1$s", CHUNK) + """
-            ,
-            stats AS (
-            """ + StatTables.backfillStats("chunk", new StatTables.Lineage("?::text", "?::bigint")) + """
-                RETURNING 1),
-            business AS (
-            """ + StatTables.backfillBusiness("chunk", new StatTables.Lineage("?::text", "?::bigint")) + """
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM chunk),
-                   (SELECT count(*) FROM stats) + (SELECT count(*) FROM business),
-                   (SELECT count(*) FROM chunk WHERE metric_type IS NULL)
-            """;
-
-    /** The legacy rows of one chunk's keys, rebuilt from the new tables after the chunk wrote them. */
-    static final String LEGACY = LegacyRowRebuilder.upsert(LegacyRowRebuilder.rebuild(
-            "(SELECT k.model_name, k.model_version, k.stat_date, k.slice_key, c.metric_type, c.metric_key\n"
-                    + " FROM %1$s k JOIN ml_monitoring.metric_catalog c ON c.metric_name = k.metric_name\n"
-                    + " WHERE " + CHUNK + " AND k.reason IS NULL\n"
-                    + " OFFSET 0) k", "k", Side.LOOKUP, Side.LOOKUP));
-
-    private Counts writeChunk(Run run, int chunk, String[] skip, String lineage, String newTables, String legacy)
-            throws SQLException {
-        long low = chunk * run.chunkBlocks();
-        long high = low + run.chunkBlocks();
-        try (Connection connection = dataSource.getConnection()) {
-            try {
-                boolean dualWrite = DualWriteState.isOnForBatch(connection);
-                if (dualWrite) {
-                    // Waits for the sink's batches under way and holds new ones back until this chunk commits.
-                    LegacyRowLocks.excludeBatches(connection);
-                }
-                long writeSeq = DualWriteState.nextWriteSeq(connection);
-                long read;
-                long written;
-                long skipped;
-                Array months = connection.createArrayOf("text", skip);
-                try (PreparedStatement write = connection.prepareStatement(newTables)) {
-                    write.setLong(1, low);
-                    write.setLong(2, high);
-                    write.setArray(3, months);
-                    write.setString(4, lineage);
-                    write.setLong(5, writeSeq);
-                    write.setString(6, lineage);
-                    write.setLong(7, writeSeq);
-                    try (ResultSet rows = write.executeQuery()) {
-                        rows.next();
-                        read = rows.getLong(1);
-                        written = rows.getLong(2);
-                        skipped = rows.getLong(3);
-                    }
-                }
-                if (dualWrite && read > skipped) {
-                    try (PreparedStatement rebuild = connection.prepareStatement(legacy)) {
-                        rebuild.setLong(1, low);
-                        rebuild.setLong(2, high);
-                        rebuild.setArray(3, months);
-                        written += rebuild.executeUpdate();
-                    }
-                }
-                Counts counts = new Counts(read, written, skipped);
-                ImportRuns.chunkDone(connection, run, chunk, counts);
-                connection.commit();
-                return counts;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            }
-        }
     }
 }

@@ -17,8 +17,8 @@ import javax.sql.DataSource;
 import statbridge.sink.db.Partitions;
 import statbridge.sink.dualwrite.DualWriteState;
 import statbridge.sink.legacy.LegacyRowRebuilder;
-import statbridge.tools.migration.ImportRuns.Counts;
-import statbridge.tools.migration.ImportRuns.Run;
+import statbridge.tools.migration.ImportRun.Counts;
+import statbridge.sink.writer.HistoryStatements;
 import statbridge.sink.writer.StatTables;
 
 /**
@@ -50,8 +50,8 @@ final class MonthLoader {
     private static final int ATTACH_ATTEMPTS = 3;
 
     /** The month's rows of the stage, with their catalog names, for the statements' {@code WITH} list: dates in [?, ?). */
-    static final String MONTH_ROWS = ImportRuns.stageRows("%1$s", "k.stat_date >= ? AND k.stat_date < ?");
-    private static final StatTables.Lineage LINEAGE = new StatTables.Lineage("?::text", "?::bigint");
+    static final String MONTH_ROWS = ImportStage.stageRows("%1$s", "k.stat_date >= ? AND k.stat_date < ?");
+    private static final HistoryStatements.Lineage LINEAGE = new HistoryStatements.Lineage("?::text", "?::bigint");
 
     private final DataSource dataSource;
     private final Partitions partitions;
@@ -92,7 +92,7 @@ final class MonthLoader {
      * @param planned the month's rows to bring in and those of them the catalog lacks ({@link ImportRuns#plan})
      * @return what it counted, or null when the month must go the chunked way (nothing changed)
      */
-    Counts load(Run run, YearMonth month, Counts planned, String lineage) throws SQLException {
+    Counts load(ImportRun run, YearMonth month, Counts planned, String lineage) throws SQLException {
         boolean dualWrite;
         Counts counts;
         try (Connection connection = dataSource.getConnection()) {
@@ -132,7 +132,7 @@ final class MonthLoader {
     }
 
     /** Builds the month's tables from the stage, in the caller's transaction; returns the rows written. */
-    private long build(Connection connection, Run run, YearMonth month, Counts planned, String lineage, boolean dualWrite)
+    private long build(Connection connection, ImportRun run, YearMonth month, Counts planned, String lineage, boolean dualWrite)
             throws SQLException {
         ImportRuns.dropBuilt(connection, run, month);
         long writeSeq = DualWriteState.nextWriteSeq(connection);
@@ -177,7 +177,7 @@ final class MonthLoader {
     }
 
     /** Fills the month's tables by {@code INSERT ... SELECT} from the stage (a month too large for {@link MonthCopy}); returns the rows written. */
-    private static long insert(Connection connection, Run run, YearMonth month, List<String> tables, String lineage, long writeSeq,
+    private static long insert(Connection connection, ImportRun run, YearMonth month, List<String> tables, String lineage, long writeSeq,
             Timestamp stamp) throws SQLException {
         LocalDate first = month.atDay(1);
         LocalDate next = first.plusMonths(1);
@@ -185,10 +185,10 @@ final class MonthLoader {
         for (String table : tables) {
             String built = "ml_monitoring." + run.built(table, month);
             String insert = MONTH_ROWS.formatted(run.stage()) + "\n" + switch (table) {
-                case "model_stats_daily" -> StatTables.historyStatsInto(built, "chunk", LINEAGE, "?::timestamptz");
-                case "model_business_stats_daily" -> StatTables.historyBusinessInto(built, "chunk", LINEAGE, "?::timestamptz");
+                case "model_stats_daily" -> HistoryStatements.historyStatsInto(built, "chunk", LINEAGE, "?::timestamptz");
+                case "model_business_stats_daily" -> HistoryStatements.historyBusinessInto(built, "chunk", LINEAGE, "?::timestamptz");
                 default -> LegacyRowRebuilder.historyInto(built, "chunk",
-                        "CASE WHEN k.business_metric_value IS NOT NULL AND NOT " + StatTables.withdrawn("k")
+                        "CASE WHEN k.business_metric_value IS NOT NULL AND NOT " + HistoryStatements.withdrawn("k")
                                 + " THEN k.business_metric_value END", "?::timestamptz");
             };
             try (PreparedStatement write = connection.prepareStatement(insert)) {
@@ -212,7 +212,7 @@ final class MonthLoader {
     }
 
     /** Attaches the month's built tables and records the month, in one transaction; false when the month is no longer vacant. */
-    private static boolean attach(Connection connection, Run run, YearMonth month, boolean dualWrite, Counts counts)
+    private static boolean attach(Connection connection, ImportRun run, YearMonth month, boolean dualWrite, Counts counts)
             throws SQLException {
         try (Statement timeout = connection.createStatement()) {
             timeout.execute(LOCK_TIMEOUT);

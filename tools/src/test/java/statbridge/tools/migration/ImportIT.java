@@ -139,7 +139,7 @@ class ImportIT {
         assertThat(plan.read()).as("good rows, one per key").isEqualTo(1_000_000);
         assertThat(plan.duplicates()).isOne();
         assertThat(plan.rejected()).containsExactly(Map.entry("invalid-field", 8L), Map.entry("conflicting-duplicate", 2L));
-        assertThat(plan.examples()).extracting(Import.Rejection::message).contains("metric_value is NaN; only finite values are accepted",
+        assertThat(plan.examples()).extracting(RejectedRow::message).contains("metric_value is NaN; only finite values are accepted",
                 "stat_date 1999-12-31 is outside 2000-01-01..2099-12-31", "slice_key is 300 characters long; the limit is 200",
                 "metric_name is empty", "model_version is empty", "metric_value is missing",
                 "business_metric_value is Infinity; only finite values are accepted", "model_name contains a control character",

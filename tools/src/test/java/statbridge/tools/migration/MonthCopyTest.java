@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class MonthCopyTest {
 
     private static final LocalDate FIRST = LocalDate.of(2023, 3, 1);
-    private static final MonthCopy.Lookup NONE = new MonthCopy.Lookup(java.util.Map.of(), java.util.Set.of());
+    private static final MonthRows.Lookup NONE = new MonthRows.Lookup(java.util.Map.of(), java.util.Set.of());
     /** Strings whose order by UTF-16 unit differs from their order by code point, and plain ones. */
     private static final String[] AWKWARD = {"a", "Z", "é", "日本", "\uFF5E", "\uFFEE", "😀", "😀a", "𝄞", "ß", "a😀", "a\uFF5E", ""};
 
@@ -31,7 +31,7 @@ class MonthCopyTest {
     }
 
     /** The catalog and the withdrawn KPIs these rows imply. */
-    private static MonthCopy.Lookup lookup(List<Source> rows) {
+    private static MonthRows.Lookup lookup(List<Source> rows) {
         java.util.Map<String, String[]> catalog = new java.util.HashMap<>();
         java.util.Set<String> withdrawn = new java.util.HashSet<>();
         for (Source row : rows) {
@@ -39,10 +39,10 @@ class MonthCopyTest {
                 catalog.put(row.name(), new String[] {row.type(), row.key()});
             }
             if (row.withdrawn()) {
-                withdrawn.add(MonthCopy.Lookup.key(row.model(), row.version(), FIRST.plusDays(row.day()), row.slice(), row.type(), row.key()));
+                withdrawn.add(MonthRows.Lookup.key(row.model(), row.version(), FIRST.plusDays(row.day()), row.slice(), row.type(), row.key()));
             }
         }
-        return new MonthCopy.Lookup(catalog, withdrawn);
+        return new MonthRows.Lookup(catalog, withdrawn);
     }
 
     @Test
@@ -54,7 +54,7 @@ class MonthCopyTest {
             rows.add(new Source(pick(random), pick(random), random.nextInt(31), pick(random), name, random.nextDouble(), null,
                     "ONLINE", "k" + name, false));
         }
-        MonthCopy.Month month = decode(rows);
+        MonthRows month = decode(rows);
         assertThat(month.size).isEqualTo(rows.size());
 
         Comparator<String> byCodePoint = (a, b) -> Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
@@ -78,7 +78,7 @@ class MonthCopyTest {
             rows.add(new Source("m" + random.nextInt(), "v" + random.nextInt(), random.nextInt(31), "s" + random.nextInt(),
                     "n" + random.nextInt(), 1.0, 2.0, "DRIFT", "k" + random.nextInt(), false));
         }
-        MonthCopy.Month month = decode(rows);
+        MonthRows month = decode(rows);
         Comparator<Source> legacy = Comparator.comparing(Source::model).thenComparing(Source::version).thenComparingInt(Source::day)
                 .thenComparing(Source::slice).thenComparing(Source::name);
         assertInOrder(rows, month.legacyOrder(), legacy);
@@ -86,7 +86,7 @@ class MonthCopyTest {
 
     @Test
     void valuesFlagsAndTheWithdrawnKpiAreReadAsTheStageHoldsThem() throws IOException {
-        MonthCopy.Month month = decode(List.of(
+        MonthRows month = decode(List.of(
                 new Source("m", "v1", 0, "ALL", "accuracy", 0.25, null, "ONLINE", "accuracy", false),
                 new Source("m", "v1", 30, "ALL", "churn", 1.5, 7.0, "BUSINESS", "churn", false),
                 new Source("m", "v1", 3, "ALL", "churn", 2.5, 8.0, "BUSINESS", "churn", true),
@@ -109,18 +109,18 @@ class MonthCopyTest {
     @Test
     void aStreamThatIsNotTheStagesIsRefusedWithItsReason() throws IOException {
         byte[] good = copy(List.of(new Source("m", "v", 0, "s", "n", 1.0, null, "ONLINE", "n", false)));
-        assertThatThrownBy(() -> MonthCopy.Month.decode(ByteBuffer.wrap("not a copy stream at all".getBytes()), FIRST, NONE))
+        assertThatThrownBy(() -> MonthRows.decode(ByteBuffer.wrap("not a copy stream at all".getBytes()), FIRST, NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a binary COPY stream");
         byte[] trailing = Arrays.copyOf(good, good.length + 3);
-        assertThatThrownBy(() -> MonthCopy.Month.decode(ByteBuffer.wrap(trailing), FIRST, NONE)).hasMessageContaining("after the COPY trailer");
-        assertThatThrownBy(() -> MonthCopy.Month.decode(ByteBuffer.wrap(Arrays.copyOf(good, good.length - 5)), FIRST, NONE))
+        assertThatThrownBy(() -> MonthRows.decode(ByteBuffer.wrap(trailing), FIRST, NONE)).hasMessageContaining("after the COPY trailer");
+        assertThatThrownBy(() -> MonthRows.decode(ByteBuffer.wrap(Arrays.copyOf(good, good.length - 5)), FIRST, NONE))
                 .isInstanceOf(BufferUnderflowException.class);
         byte[] wrongCount = good.clone();
         wrongCount[19] = 0;
         wrongCount[20] = 9;
-        assertThatThrownBy(() -> MonthCopy.Month.decode(ByteBuffer.wrap(wrongCount), FIRST, NONE)).hasMessageContaining("a row of 9 columns");
+        assertThatThrownBy(() -> MonthRows.decode(ByteBuffer.wrap(wrongCount), FIRST, NONE)).hasMessageContaining("a row of 9 columns");
         byte[] late = copy(List.of(new Source("m", "v", 31, "s", "n", 1.0, null, "ONLINE", "n", false)));
-        assertThatThrownBy(() -> MonthCopy.Month.decode(ByteBuffer.wrap(late), FIRST, NONE)).hasMessageContaining("outside its month");
+        assertThatThrownBy(() -> MonthRows.decode(ByteBuffer.wrap(late), FIRST, NONE)).hasMessageContaining("outside its month");
     }
 
     @Test
@@ -146,8 +146,8 @@ class MonthCopyTest {
         }
     }
 
-    private static MonthCopy.Month decode(List<Source> rows) throws IOException {
-        return MonthCopy.Month.decode(ByteBuffer.wrap(copy(rows)), FIRST, lookup(rows));
+    private static MonthRows decode(List<Source> rows) throws IOException {
+        return MonthRows.decode(ByteBuffer.wrap(copy(rows)), FIRST, lookup(rows));
     }
 
     /** The binary COPY stream PostgreSQL sends for these rows of {@link MonthCopy#monthRows}. */
