@@ -1,6 +1,7 @@
 package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -55,10 +56,8 @@ class DlqCommandIT {
             try (KafkaProducer<String, ModelStat> producer = new KafkaProducer<>(producerConfig)) {
                 producer.send(new ProducerRecord<>(prefix + ".v1", "IntentClassifier/v4/2025-04-26/ALL", stat));
             }
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (count(kafka, prefix + ".dlq") == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            await("the event dead-lettered").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> count(kafka, prefix + ".dlq") > 0);
 
             assertThat(cli.run("dlq", "list", "--config", config.toString())).isZero();
             assertThat(cli.out()).contains("unmapped-metric-name", "from:    " + prefix + ".v1/", "(pipeline)",
@@ -67,16 +66,15 @@ class DlqCommandIT {
             long entries = pipeline.metrics().catalogSize();
             new CatalogTopic(Map.of("bootstrap.servers", kafka.bootstrapServers()), prefix + ".catalog")
                     .add(List.of(CatalogEntry.of("intent_coverage", MetricType.ONLINE, "intent_coverage")));
-            while (pipeline.metrics().catalogSize() == entries && System.nanoTime() < deadline) {
-                Thread.sleep(50); // the pipeline's store has the new entry before the replay reaches it
-            }
+            // the pipeline's store has the new entry before the replay reaches it
+            await("the pipeline's store holds the new entry").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> pipeline.metrics().catalogSize() != entries);
             assertThat(pipeline.metrics().catalogSize()).isEqualTo(entries + 1);
             assertThat(cli.run("dlq", "replay", "--reason", "unmapped-metric-name", "--config", config.toString())).isZero();
             assertThat(cli.out()).contains("replayed 1 of 1 dead letter(s): {unmapped-metric-name=1}");
 
-            while (count(kafka, prefix + ".v2") == 0 && System.nanoTime() < deadline + Duration.ofMinutes(1).toNanos()) {
-                Thread.sleep(200);
-            }
+            await("the replayed event upcast").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> count(kafka, prefix + ".v2") > 0);
             assertThat(count(kafka, prefix + ".v2")).as("the replayed event upcast").isEqualTo(1);
             assertThat(cli.run("dlq", "list", "--config", config.toString())).isZero();
             assertThat(cli.out()).as("not dead-lettered again; the replay is marked").contains("1 dead letter(s)", "(replayed)",

@@ -1,6 +1,7 @@
 package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -127,12 +128,8 @@ class MigrationCommandsIT {
             File log = Path.of("target", "backfill-killed.log").toFile();
             Process process = new ProcessBuilder(java, "-jar", "target/statbridge.jar", "backfill", "--direction", "legacy-to-new",
                     "--chunk-size", "500", "--jdbc", killed.jdbcUrl).redirectErrorStream(true).redirectOutput(log).start();
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (killed.rows("SELECT coalesce(max(rows_read), 0) > 0 FROM ml_monitoring.backfill_runs").contains("f")
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            Thread.sleep(300);
+            await("the backfill's first chunk committed").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> killed.rows("SELECT coalesce(max(rows_read), 0) > 0 FROM ml_monitoring.backfill_runs").contains("t"));
             process.destroyForcibly();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             long readBeforeKill = Long.parseLong(killed.rows("SELECT max(rows_read) FROM ml_monitoring.backfill_runs").get(0));

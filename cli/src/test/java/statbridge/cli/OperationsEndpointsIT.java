@@ -1,6 +1,7 @@
 package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -107,20 +108,9 @@ class OperationsEndpointsIT {
     }
 
     private HttpResponse<String> awaitStatus(int port, String path, int status) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        HttpResponse<String> response = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                response = get(port, path);
-                if (response.statusCode() == status) {
-                    return response;
-                }
-            } catch (java.io.IOException notYet) {
-                response = null;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(path + " did not answer " + status + "; last: " + (response == null ? "none" : response.body()));
+        return await(path + " answers " + status).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsInstanceOf(java.io.IOException.class)
+                .until(() -> get(port, path), response -> response.statusCode() == status);
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {

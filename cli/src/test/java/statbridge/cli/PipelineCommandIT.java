@@ -1,6 +1,7 @@
 package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.net.ServerSocket;
@@ -54,18 +55,10 @@ class PipelineCommandIT {
         Process process = builder.redirectErrorStream(true).redirectOutput(log).start();
         HttpClient http = HttpClient.newHttpClient();
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-            String health = "";
-            while (!health.startsWith("UP RUNNING") && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                try {
-                    health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
-                            HttpResponse.BodyHandlers.ofString()).body();
-                } catch (java.io.IOException notYet) {
-                    health = "";
-                }
-            }
-            assertThat(health).as("health; log in %s", log).startsWith("UP RUNNING");
+            await("the pipeline's health UP RUNNING; log in " + log).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptionsInstanceOf(java.io.IOException.class)
+                    .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body(), health -> health.startsWith("UP RUNNING"));
 
             Map<String, Object> producerConfig = kafka.producerConfig();
             producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -78,15 +71,12 @@ class PipelineCommandIT {
                 producer.send(new ProducerRecord<>(prefix + ".v1", StatKey.of(stat).render(), stat));
                 producer.send(new ProducerRecord<>(prefix + ".v1", "garbage", null));
             }
-            String metrics = "";
             // The two records have different keys, so they may land on different partitions and be processed in either order.
-            while (!(metrics.contains("statbridge_pipeline_events_upcast_total 1.0")
-                    && metrics.contains("statbridge_pipeline_dead_letters_total{reason=\"invalid-field\"} 1.0"))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
-            }
+            String metrics = await("one event upcast and one dead-lettered").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body(),
+                            m -> m.contains("statbridge_pipeline_events_upcast_total 1.0")
+                                    && m.contains("statbridge_pipeline_dead_letters_total{reason=\"invalid-field\"} 1.0"));
             assertThat(metrics).contains("statbridge_pipeline_events_upcast_total 1.0")
                     .contains("statbridge_pipeline_dead_letters_total{reason=\"invalid-field\"} 1.0")
                     .contains("kafka_stream");

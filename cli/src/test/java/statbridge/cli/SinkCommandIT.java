@@ -1,6 +1,7 @@
 package statbridge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.net.ServerSocket;
@@ -70,17 +71,9 @@ class SinkCommandIT {
     }
 
     private static String get(HttpClient http, int port, String path) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-            } catch (java.io.IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(200);
-            }
-        }
+        return await(path + " answers").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptionsInstanceOf(java.io.IOException.class)
+                .until(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body(), body -> true);
     }
 }

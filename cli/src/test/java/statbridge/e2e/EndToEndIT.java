@@ -1,6 +1,7 @@
 package statbridge.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -46,22 +47,15 @@ class EndToEndIT {
     /** Waits until the pipeline's committed offsets cover the whole v1 topic. */
     static void awaitPipelineDrained(SinkFixture fixture, KafkaBroker kafka) throws Exception {
         String topic = fixture.topic("topic.v1");
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (System.nanoTime() < deadline) {
+        await("the pipeline drains " + topic).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250)).until(() -> {
             var committed = kafka.admin().listConsumerGroupOffsets(fixture.settings.get("pipeline.application.id"))
                     .partitionsToOffsetAndMetadata().get();
             var partitions = kafka.admin().describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
                     .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
             var end = kafka.admin().listOffsets(partitions.stream().collect(java.util.stream.Collectors.toMap(p -> p,
                     p -> org.apache.kafka.clients.admin.OffsetSpec.latest()))).all().get();
-            boolean drained = partitions.stream().allMatch(p -> committed.get(p) != null
-                    && committed.get(p).offset() >= end.get(p).offset());
-            if (drained) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the pipeline did not drain " + topic);
+            return partitions.stream().allMatch(p -> committed.get(p) != null && committed.get(p).offset() >= end.get(p).offset());
+        });
     }
 
     @Test
@@ -73,7 +67,7 @@ class EndToEndIT {
             fixture.settings.put("pipeline.state.dir", Files.createTempDirectory("e2e-streams").toString());
             fixture.settings.put("pipeline.commit.interval.ms", "100");
             List<CatalogEntry> seed;
-            try (var reader = Files.newBufferedReader(Path.of("catalog/metric-catalog.csv"))) {
+            try (var reader = Files.newBufferedReader(Path.of("../deploy/catalog/metric-catalog.csv"))) {
                 seed = CatalogFile.read(reader, "seed", CatalogEntry.Origin.SEED);
             }
             fixture.seedCatalog(seed);

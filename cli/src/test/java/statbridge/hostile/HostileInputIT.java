@@ -1,6 +1,7 @@
 package statbridge.hostile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -135,21 +136,15 @@ class HostileInputIT {
                     send(producer, fixture.topic("topic.v2"), KEY, serializer.serialize(fixture.topic("topic.v2"), goodV2));
                 }
 
-                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-                List<String> rows = List.of();
-                while (rows.size() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                    rows = fixture.db.rows("SELECT metric_key, metric_value FROM ml_monitoring.model_stats_daily WHERE stat_date = '2025-04-26'");
-                }
+                List<String> rows = await("the good events behind the poison").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> fixture.db.rows("SELECT metric_key, metric_value FROM ml_monitoring.model_stats_daily "
+                                + "WHERE stat_date = '2025-04-26'"), r -> r.size() >= 2);
                 assertThat(rows).as("the good events behind the poison arrive").containsExactly("accuracy|0.91", "psi_country|0.12");
 
                 Map<String, String> reasons = new TreeMap<>();
                 int dropped = 0;
-                List<ConsumerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
-                while (deadLetters.size() < expected.size() && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                    deadLetters = fixture.deadLetters();
-                }
+                List<ConsumerRecord<byte[], byte[]>> deadLetters = await("a dead letter for each bad record").atMost(Duration.ofMinutes(2))
+                        .pollInterval(Duration.ofMillis(200)).until(fixture::deadLetters, found -> found.size() >= expected.size());
                 for (ConsumerRecord<byte[], byte[]> letter : deadLetters) {
                     String at = DeadLetter.header(letter.headers(), DeadLetter.SOURCE_TOPIC) + "/"
                             + DeadLetter.header(letter.headers(), DeadLetter.SOURCE_PARTITION) + "/"
@@ -164,12 +159,10 @@ class HostileInputIT {
                     }
                 }
                 assertThat(reasons).isEqualTo(expected);
-                long v2Records = 0;
                 long expectedV2 = upcastCases + 1 + 1 + 6;
-                while (System.nanoTime() < deadline && (v2Records = TopicReader.readAll(Map.of("bootstrap.servers",
-                        kafka.bootstrapServers()), fixture.topic("topic.v2"), Duration.ofSeconds(30), r -> { })) < expectedV2) {
-                    Thread.sleep(200);
-                }
+                long v2Records = await("every good record on the v2 topic").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> TopicReader.readAll(Map.of("bootstrap.servers", kafka.bootstrapServers()), fixture.topic("topic.v2"),
+                                Duration.ofSeconds(30), r -> { }), n -> n >= expectedV2);
                 assertThat(v2Records).as("the corpus's good cases and the good v1 event upcast once each, beside the good v2 "
                         + "event and the six records sent straight to v2").isEqualTo(expectedV2);
 
@@ -272,19 +265,10 @@ class HostileInputIT {
     }
 
     private void awaitHealth(int port, String expected, Process process) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        String health = "";
-        while (!health.startsWith(expected)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("health on port " + port + " is '" + health + "', not " + expected);
-            }
-            Thread.sleep(250);
-            try {
-                health = get(port, "/health");
-            } catch (IOException notYet) {
-                health = "";
-            }
-        }
+        await("health on port " + port + " " + expected).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(250))
+                .failFast("the process exited", () -> !process.isAlive())
+                .ignoreExceptionsInstanceOf(IOException.class)
+                .until(() -> get(port, "/health"), health -> health.startsWith(expected));
     }
 
     private String get(int port, String path) throws Exception {

@@ -2,6 +2,7 @@ package statbridge.pipeline;
 
 import statbridge.pipeline.runner.PipelineApp;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -49,15 +50,13 @@ class CatalogLiveIT {
             assertThat(fixture.catalog().add(List.of(CatalogEntry.of("uplift_auc", MetricType.ONLINE, "uplift_auc"))))
                     .hasSize(1);
             ModelStat later = Stats.v1("ChurnPredictor", "v3", Stats.DAY.plusDays(1), "ALL", "uplift_auc", 0.73, null);
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            List<ConsumerRecord<byte[], byte[]>> v2 = List.of();
-            while (v2.isEmpty() && System.nanoTime() < deadline) {
-                // The global store picks the entry up within moments; resend until it has.
-                fixture.sendV1(producer, later);
-                producer.flush();
-                Thread.sleep(500);
-                v2 = fixture.read("topic.v2");
-            }
+            // The global store picks the entry up within moments; resend until it has.
+            List<ConsumerRecord<byte[], byte[]>> v2 = await("the new catalog entry upcasts a later event").atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> {
+                        fixture.sendV1(producer, later);
+                        producer.flush();
+                        return fixture.read("topic.v2");
+                    }, records -> !records.isEmpty());
             assertThat(v2).isNotEmpty();
             assertThat(v2Reader.deserialize("t", v2.get(0).value())).isEqualTo(Stats.v2(later, MetricType.ONLINE, "uplift_auc"));
             int deadBeforeReplay = fixture.read("topic.dlq").size();

@@ -1,5 +1,7 @@
 package statbridge.chaos;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -250,13 +252,9 @@ public final class ChaosSoak {
         Path out = dir.resolve("infra.log");
         long before = restarts(out);
         new ProcessBuilder("kill", "-USR2", Long.toString(infra.pid())).start().waitFor();
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (restarts(out) == before) {
-            if (System.nanoTime() > deadline || !infra.isAlive()) {
-                throw new IllegalStateException("PostgreSQL did not restart:\n" + tail(out));
-            }
-            Thread.sleep(200);
-        }
+        await("PostgreSQL restarts; see " + out).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .failFast("the infrastructure process exited", () -> !infra.isAlive())
+                .until(() -> restarts(out) != before);
         if (Files.readString(out).contains("could not restart PostgreSQL")) {
             throw new IllegalStateException("PostgreSQL did not restart:\n" + tail(out));
         }
@@ -295,13 +293,8 @@ public final class ChaosSoak {
     private void loseTheCatalogTopic() throws Exception {
         // The database is the durable copy of what it has: wait until the sinks have copied every entry added so far.
         try (SinkDatabase db = SinkDatabase.attach(jdbc)) {
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (Long.parseLong(db.rows("SELECT count(*) FROM ml_monitoring.metric_catalog").get(0)) < catalog.entries().size()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the sinks did not copy the catalog to the database within 2 minutes");
-                }
-                Thread.sleep(200);
-            }
+            await("the sinks copy the catalog to the database").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> Long.parseLong(db.rows("SELECT count(*) FROM ml_monitoring.metric_catalog").get(0)) >= catalog.entries().size());
         }
         for (Deployment.Component pipeline : pipelines) {
             pipeline.terminate();
@@ -312,10 +305,8 @@ public final class ChaosSoak {
         }
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka))) {
             admin.deleteTopics(List.of("metric-catalog")).all().get(60, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (admin.listTopics().names().get().contains("metric-catalog") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            await("metric-catalog deleted").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !admin.listTopics().names().get().contains("metric-catalog"));
         }
         statbridge.topics.TopicCreator.ensure(Map.of("bootstrap.servers", kafka), List.of(new statbridge.topics.TopicCreator.Spec(
                 "metric-catalog", statbridge.topics.TopicCreator.COMPACTED)), 4, (short) 1);
@@ -740,23 +731,14 @@ public final class ChaosSoak {
     // ---------------------------------------------------------------- drain and check
 
     private void drain() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         Map<String, Object> client = Map.of("bootstrap.servers", kafka);
         try (Admin admin = Admin.create(client)) {
-            while (!pipelineDrained(admin)) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the pipelines did not drain model-stats.v1 within 5 minutes (seed " + options.seed() + ")");
-                }
-                Thread.sleep(500);
-            }
+            await("the pipelines drain model-stats.v1 (seed " + options.seed() + ")").atMost(Duration.ofMinutes(5))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> pipelineDrained(admin));
         }
         try (SinkDatabase db = SinkDatabase.attach(jdbc)) {
-            while (unconsumed(db) > 0) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("the sinks did not catch up within 5 minutes (seed " + options.seed() + ")");
-                }
-                Thread.sleep(500);
-            }
+            await("the sinks catch up (seed " + options.seed() + ")").atMost(Duration.ofMinutes(5))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> unconsumed(db) == 0);
         }
     }
 

@@ -84,7 +84,7 @@ class UpCommandIT {
         String upcast = node("read_upcast.mjs", kafka, registry, "IntentClassifier/v4/2026-11-21/ALL");
         assertThat(upcast).contains("{\"topic\":\"model-stats.v2\",\"model_name\":\"IntentClassifier\",\"model_version\":\"v4\","
                 + "\"stat_date\":20778,\"slice_key\":\"ALL\",\"metric_type\":\"ONLINE\",\"metric_key\":\"accuracy\",\"metric_value\":0.91}");
-        String id = node("register.mjs", registry, "model-stats.v1-value", "../schemas/src/main/avro/ModelStatV1.avsc");
+        String id = node("register.mjs", registry, "model-stats.v1-value", "../../schemas/src/main/avro/ModelStatV1.avsc");
         String latest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry
                 + "/subjects/model-stats.v1-value/versions/latest")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(latest).as("the contract's v1 schema, registered from Node under the subject's level").contains("\"id\":" + id + ",");

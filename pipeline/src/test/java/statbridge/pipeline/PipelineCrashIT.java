@@ -2,6 +2,7 @@ package statbridge.pipeline;
 
 import statbridge.pipeline.runner.PipelineMain;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -102,14 +103,8 @@ class PipelineCrashIT {
 
     private static void awaitRunning(int run) throws Exception {
         Path log = logOf(run);
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains("PIPELINE RUNNING")) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("pipeline run " + run + " did not reach RUNNING; see " + log);
+        await("pipeline run " + run + " reaches RUNNING; see " + log).atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                .until(() -> java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains("PIPELINE RUNNING"));
     }
 
     private static Path logOf(int run) {

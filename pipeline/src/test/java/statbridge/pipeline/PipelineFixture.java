@@ -1,6 +1,6 @@
 package statbridge.pipeline;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -124,20 +124,9 @@ public final class PipelineFixture {
      * Once the input is processed nothing can be added to them, so a duplicate cannot hide.
      */
     public List<ConsumerRecord<byte[], byte[]>> awaitRecords(String topicKey, int count, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<ConsumerRecord<byte[], byte[]>> records = List.of();
-        while (System.nanoTime() < deadline) {
-            if (drained()) {
-                records = read(topicKey);
-                if (records.size() >= count) {
-                    return records;
-                }
-            }
-            Thread.sleep(100);
-        }
-        assertThat(records.size()).as("records on %s once the pipeline had processed %s to its end", topic(topicKey),
-                topic("topic.v1")).isGreaterThanOrEqualTo(count);
-        return records;
+        return await("at least " + count + " records on " + topic(topicKey) + " once the pipeline has processed " + topic("topic.v1")
+                + " to its end").atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .until(() -> drained() ? read(topicKey) : List.<ConsumerRecord<byte[], byte[]>>of(), records -> records.size() >= count);
     }
 
     /** Whether the pipeline's committed offsets are the end offsets of every v1 partition that holds records. */

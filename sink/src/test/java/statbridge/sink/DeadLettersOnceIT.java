@@ -1,6 +1,7 @@
 package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -113,15 +114,7 @@ class DeadLettersOnceIT {
     }
 
     private static void awaitCount(SinkFixture fixture, String query, int expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        List<String> rows = List.of();
-        while (System.nanoTime() < deadline) {
-            rows = fixture.db.rows(query);
-            if (rows.equals(List.of(Integer.toString(expected)))) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(query + " gave " + rows + ", not " + expected);
+        await(query + " gives " + expected).atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(100))
+                .until(() -> fixture.db.rows(query), List.of(Integer.toString(expected))::equals);
     }
 }

@@ -1,6 +1,7 @@
 package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -28,18 +29,13 @@ class PostgresOutageIT {
             try (SinkApp sink = new SinkApp(fixture.config(), new SimpleMeterRegistry())) {
                 sink.start();
                 assertThat(sink.awaitAssignment(Duration.ofMinutes(1))).isTrue();
-                long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-                while (fixture.db.offsets(fixture.settings.get("sink.group.id")).isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+                await("the sink's first offsets stored").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> !fixture.db.offsets(fixture.settings.get("sink.group.id")).isEmpty());
 
                 postgres.stop();
                 SinkIT.publish(fixture, model, 1_500, 6);
-                long retryDeadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-                while (sink.state() != SinkState.RETRYING && System.nanoTime() < retryDeadline) {
-                    Thread.sleep(50);
-                }
-                assertThat(sink.state()).as("the sink notices the outage").isEqualTo(SinkState.RETRYING);
+                await("the sink notices the outage").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                        .until(sink::state, SinkState.RETRYING::equals);
                 Thread.sleep(3_000);
                 postgres.restart();
 

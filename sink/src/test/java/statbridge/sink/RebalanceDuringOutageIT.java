@@ -1,6 +1,7 @@
 package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -133,15 +134,7 @@ class RebalanceDuringOutageIT {
 
     private static void awaitGroup(KafkaBroker kafka, String group, Predicate<ConsumerGroupDescription> condition)
             throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        ConsumerGroupDescription description = null;
-        while (System.nanoTime() < deadline) {
-            description = kafka.admin().describeConsumerGroups(List.of(group)).all().get().get(group);
-            if (condition.test(description)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("the group did not reach the expected membership: " + description);
+        await("the group reaches the expected membership").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .until(() -> kafka.admin().describeConsumerGroups(List.of(group)).all().get().get(group), condition::test);
     }
 }

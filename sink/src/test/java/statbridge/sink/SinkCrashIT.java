@@ -1,6 +1,7 @@
 package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -101,13 +102,7 @@ class SinkCrashIT {
     }
 
     private static void awaitLine(int run, String line) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(logOf(run)) && Files.readString(logOf(run)).contains(line)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("sink run " + run + " did not print " + line + "; see " + logOf(run));
+        await("sink run " + run + " prints " + line + "; see " + logOf(run)).atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Files.exists(logOf(run)) && Files.readString(logOf(run)).contains(line));
     }
 }

@@ -1,5 +1,7 @@
 package statbridge.sink;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.Writer;
 import java.math.BigDecimal;
@@ -167,7 +169,6 @@ public final class SinkFixture implements AutoCloseable {
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
-        long remaining = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
@@ -178,25 +179,19 @@ public final class SinkFixture implements AutoCloseable {
             for (TopicPartition partition : partitions) {
                 consumer.seek(partition, stored.getOrDefault(partition.topic() + "/" + partition.partition(), 0L));
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                remaining += consumer.poll(Duration.ofMillis(100)).count();
-            }
+            long[] read = {0};
+            await("read to the end offsets " + end).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ZERO).until(() -> {
+                read[0] += consumer.poll(Duration.ofMillis(100)).count();
+                return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+            });
+            return read[0];
         }
-        return remaining;
     }
 
     /** Waits until the sink has written every committed record of both input topics. */
     public void awaitCaughtUp(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long remaining;
-        while ((remaining = unconsumed()) > 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the sink did not catch up: " + remaining + " record(s) after the stored offsets "
-                        + db.offsets(settings.get("sink.group.id")));
-            }
-            Thread.sleep(200);
-        }
+        await("the sink catches up with both input topics").atMost(timeout).pollInterval(Duration.ofMillis(200))
+                .until(() -> unconsumed() == 0);
     }
 
     public List<ConsumerRecord<byte[], byte[]>> deadLetters() {

@@ -1,5 +1,7 @@
 package statbridge.sink;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,16 +37,9 @@ final class SinkProcess implements AutoCloseable {
 
     /** Waits until the output contains {@code text}. */
     void awaitOutput(String text, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!output().contains(text)) {
-            if (!process.isAlive()) {
-                throw new AssertionError("the sink exited with " + process.exitValue() + " before printing '" + text + "':\n" + output());
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the sink did not print '" + text + "' within " + timeout + "; see " + log);
-            }
-            Thread.sleep(100);
-        }
+        await("the sink prints '" + text + "'; see " + log).atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .failFast("the sink exited before printing '" + text + "'", () -> !process.isAlive() && !output().contains(text))
+                .until(() -> output().contains(text));
     }
 
     boolean isAlive() {

@@ -1,6 +1,7 @@
 package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
@@ -60,7 +61,9 @@ class SwitchWhileFlowingIT {
                     List<String> archivedAtOff;
                     dualWrite.off("test", "cycle " + cycles, false);
                     archivedAtOff = fixture.db.rows("SELECT * FROM ml_monitoring.model_stats_daily_legacy_archive");
-                    Thread.sleep(400);
+                    long writtenAtOff = lastWriteSeq(fixture);
+                    await("a batch committed after the switch, or nothing left to write").atMost(Duration.ofMinutes(1))
+                            .until(() -> lastWriteSeq(fixture) > writtenAtOff || (done.get() && fixture.unconsumed() == 0));
                     assertThat(fixture.db.rows("SELECT * FROM ml_monitoring.model_stats_daily_legacy_archive"))
                             .as("no batch writes the legacy table while dual-write is off").isEqualTo(archivedAtOff);
                     // One statement, one snapshot: the legacy name answers with exactly the rebuild while off.
@@ -87,6 +90,11 @@ class SwitchWhileFlowingIT {
                 PublishedModel.assertSameRows("model_stats_daily_legacy (no gap after switching back on)", fixture.db.legacy(), model.legacy(MetricCatalog.of(SinkIT.CATALOG)));
             }
         }
+    }
+
+    /** The write sequence number of the newest batch that wrote a stat. */
+    private static long lastWriteSeq(SinkFixture fixture) throws Exception {
+        return Long.parseLong(fixture.db.rows("SELECT coalesce(max(write_seq), 0) FROM ml_monitoring.model_stats_daily").get(0));
     }
 
     private static ParityResult parity(SinkFixture fixture) throws Exception {

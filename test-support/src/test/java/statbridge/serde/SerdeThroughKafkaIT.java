@@ -1,6 +1,7 @@
 package statbridge.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -62,10 +63,10 @@ class SerdeThroughKafkaIT {
         List<ModelStat> received = new ArrayList<>();
         try (KafkaConsumer<String, ModelStat> consumer = new KafkaConsumer<>(consumerConfig)) {
             consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (received.size() < sent.size() && System.currentTimeMillis() < deadline) {
+            await("every record sent comes back").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ZERO).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> received.add(r.value()));
-            }
+                return received.size() >= sent.size();
+            });
         }
 
         assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
@@ -90,10 +91,10 @@ class SerdeThroughKafkaIT {
         List<ConsumerRecord<byte[], byte[]>> raw = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
             consumer.subscribe(List.of(topic));
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (raw.size() < 2 && System.currentTimeMillis() < deadline) {
+            await("both records come back").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ZERO).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(raw::add);
-            }
+                return raw.size() >= 2;
+            });
         }
         Map<String, Object> deserializerConfig = new HashMap<>(Map.of(RegistryClientConfig.URL, registry.url()));
         AvroDeserializer<Object> deserializer = new AvroDeserializer<>();

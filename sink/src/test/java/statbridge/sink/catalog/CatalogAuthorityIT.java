@@ -1,6 +1,7 @@
 package statbridge.sink.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -83,10 +83,8 @@ class CatalogAuthorityIT {
 
     private static void recreate(KafkaBroker kafka, String topic) throws Exception {
         kafka.admin().deleteTopics(List.of(topic)).all().get();
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (kafka.admin().listTopics().names().get().contains(topic) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        await(topic + " deleted").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !kafka.admin().listTopics().names().get().contains(topic));
         kafka.createTopics(1, Map.of("cleanup.policy", "compact"), topic);
     }
 
@@ -112,25 +110,14 @@ class CatalogAuthorityIT {
         }
     }
 
-    private static void awaitFailed(SinkApp sink) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (!sink.failed() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+    private static void awaitFailed(SinkApp sink) {
+        await("the sink stops").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100)).until(sink::failed);
         assertThat(sink.failed()).as("the sink stops: %s", sink.health()).isTrue();
         assertThat(sink.liveness().up()).as("not alive, so a supervisor restarts it and someone looks").isFalse();
     }
 
     private static void awaitTableSize(SinkFixture fixture, int size) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        List<String> count = List.of();
-        while (System.nanoTime() < deadline) {
-            count = fixture.db.rows("SELECT count(*) FROM ml_monitoring.metric_catalog");
-            if (count.equals(List.of(Integer.toString(size)))) {
-                return;
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        throw new AssertionError("metric_catalog has " + count + " rows, not " + size);
+        await("metric_catalog holds " + size + " rows").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+                .until(() -> fixture.db.rows("SELECT count(*) FROM ml_monitoring.metric_catalog"), List.of(Integer.toString(size))::equals);
     }
 }
