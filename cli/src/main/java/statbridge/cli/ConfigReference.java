@@ -14,7 +14,7 @@ public final class ConfigReference {
     private ConfigReference() {
     }
 
-    /** Every setting statbridge reads, in the order the README lists them. */
+    /** Every setting statbridge reads, in the order docs/configuration.md lists them. */
     public static List<Setting> settings() {
         List<Setting> all = new ArrayList<>(CommonSettings.all());
         all.addAll(ValidationSettings.all());

@@ -201,7 +201,7 @@ class LegacyCommandIT {
                     .verdict(LegacyLifecycle.DEFAULT_QUIET_PERIOD);
             assertThat(verdict.passes()).isFalse();
             assertThat(verdict.reasons()).contains("readers are not being recorded: pg_stat_statements is not available in this "
-                    + "database: add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements (see the README)");
+                    + "database: add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements (see docs/analysts.md)");
         }
         assertThat(db.rows("SELECT count(*) FROM ml_monitoring.legacy_readers")).containsExactly("0");
     }

@@ -36,7 +36,7 @@ final class EmbeddedPlatform {
         return binaries(osName, osArch).orElseThrow(() -> new IllegalStateException("'statbridge up' and 'demo' embed PostgreSQL, "
                 + "bundled for Linux and macOS on x86-64 and ARM64; this machine is " + osName + " on " + osArch + ". Run "
                 + "'statbridge pipeline' and 'statbridge sink' against a Kafka, a schema registry and a PostgreSQL of your own "
-                + "(see the README's production section), or 'up' in a Linux container."));
+                + "(see docs/deployment.md), or 'up' in a Linux container."));
     }
 
     /** The check for this machine. */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code statbridge up}'s READY contract: plain clients connect to the endpoints it prints (Confluent's
- * Python client too, running the README's example); SIGTERM stops it.
+ * Python client too, running the publishing guide's example); SIGTERM stops it.
  */
 class UpCommandIT {
 
@@ -74,7 +74,7 @@ class UpCommandIT {
     private static void nodeJobsPublishWithKafkajsAndWithConfluentsSerdeAndReadTheUpcastBack(String kafka, String registry, String jdbc)
             throws Exception {
         assertThat(NODE_EXAMPLES.resolve("node_modules/kafkajs-lz4")).as("installed by the build (npm ci in examples/node)").isDirectory();
-        assertThat(Files.readString(Path.of("..", "README.md"))).as("the README shows the example that runs here")
+        assertThat(Files.readString(Path.of("..", "docs", "publishing.md"))).as("the publishing guide shows the example that runs here")
                 .contains(Files.readString(NODE_EXAMPLES.resolve("publish.mjs")).strip());
         node("publish.mjs", kafka, registry);
         node("publish-confluent.mjs", kafka, registry);
@@ -91,7 +91,7 @@ class UpCommandIT {
     }
 
     private static void aPythonJobPublishesV1AndV2AndReadsTheUpcastBack(String kafka, String registry, String jdbc) throws Exception {
-        assertThat(Files.readString(Path.of("..", "README.md"))).as("the README shows the example that runs here")
+        assertThat(Files.readString(Path.of("..", "docs", "publishing.md"))).as("the publishing guide shows the example that runs here")
                 .contains(Files.readString(EXAMPLES.resolve("publish.py")).strip());
         python(EXAMPLES.resolve("publish.py").toString(), kafka, registry);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->

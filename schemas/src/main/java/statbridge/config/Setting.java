@@ -11,7 +11,7 @@ import java.util.Optional;
 /**
  * One configuration key, declared once: its name, type, default, what values it allows, and what
  * it does. Components declare their settings as constants; {@link Configuration#validate} refuses
- * a bad value at start with the key and what is allowed, and the README's configuration
+ * a bad value at start with the key and what is allowed, and docs/configuration.md's
  * reference is generated from the declarations, so the two cannot drift.
  *
  * @param key the key in a configuration file, e.g. {@code kafka.bootstrap.servers}

@@ -138,7 +138,7 @@ public final class LegacyReaders {
             Optional<String> schema = extensionSchema(connection);
             if (schema.isEmpty()) {
                 return recordProblem(connection, "pg_stat_statements is not available in this database: "
-                        + "add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements (see the README)");
+                        + "add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements (see docs/analysts.md)");
             }
             try {
                 Timestamp previousReset;
@@ -174,7 +174,7 @@ public final class LegacyReaders {
                 connection.rollback();
                 if (e.getMessage() != null && e.getMessage().contains("shared_preload_libraries")) {
                     return recordProblem(connection, "pg_stat_statements is installed but not loaded: add it to "
-                            + "shared_preload_libraries and restart PostgreSQL (see the README)");
+                            + "shared_preload_libraries and restart PostgreSQL (see docs/analysts.md)");
                 }
                 if ("42501".equals(e.getSQLState())) {
                     return recordProblem(connection, "cannot read pg_stat_statements: " + e.getMessage()

@@ -29,7 +29,7 @@ import statbridge.sink.writer.StatTables;
  * keys built once over the month rather than row by row, and the tables then attached as
  * the month's partitions in one short transaction with the month's entry in {@code import_months}.
  * This is the bulk load of a partition that a data warehouse does, and it costs a fraction of
- * upserting the same rows into the live tables (see the README's benchmark).
+ * upserting the same rows into the live tables (see docs/benchmarks.md).
  *
  * <p>The rows are those the chunked path would write (the same statements of {@link StatTables}
  * and the legacy rows their rebuild gives, {@link LegacyRowRebuilder#historyInto}). Nothing the sink
