@@ -28,6 +28,13 @@ public final class ConfigReference {
         return all;
     }
 
+    /** The prefixes whose keys go to another library as they are, so no declaration names them. */
+    public static List<String> passThroughPrefixes() {
+        return List.of(CommonSettings.KAFKA_PASS_THROUGH, statbridge.sink.SinkSettings.CONSUMER_PASS_THROUGH,
+                statbridge.sink.db.DatabaseSettings.HIKARI_PASS_THROUGH, PipelineSettings.STREAMS_PASS_THROUGH,
+                statbridge.registry.RegistryClientConfig.SSL_PREFIX);
+    }
+
     public static String markdown() {
         StringBuilder table = new StringBuilder("| key | environment variable | default | allowed | meaning |\n|---|---|---|---|---|\n");
         for (Setting setting : settings()) {

@@ -61,6 +61,7 @@ public final class ConnectionOptions {
         shortName(environment, "STATBRIDGE_JDBC", CommonSettings.JDBC_URL.environmentVariable(), environmentWithShortNames);
         Configuration config = Configuration.load(configFile, environmentWithShortNames, flags);
         config.validate(ConfigReference.settings());
+        config.refuseUnknown(ConfigReference.settings(), ConfigReference.passThroughPrefixes());
         return config;
     }
 

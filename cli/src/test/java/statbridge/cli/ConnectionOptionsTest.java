@@ -25,4 +25,19 @@ class ConnectionOptionsTest {
         assertThat(new ConnectionOptions().resolve(Map.of("STATBRIDGE_KAFKA", "broker:9092", "STATBRIDGE_MAX_RETRIES", "5"))
                 .registryClientConfig()).containsEntry("max.retries", "5");
     }
+
+    @Test
+    void aMistypedKeyStopsEveryCommandWithExitTwoAndTheNearestKnownKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        assertThatThrownBy(() -> new ConnectionOptions().resolve(Map.of("STATBRIDGE_SINK_WRITE_LANE", "2")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("'sink.write.lane' (environment STATBRIDGE_SINK_WRITE_LANE) is not a setting; the nearest is 'sink.write.lanes'");
+
+        java.nio.file.Path config = dir.resolve("sink.properties");
+        java.nio.file.Files.writeString(config, "kafka.linger.ms=5\nsink.hikari.maxLifetime=60000\nconsole.prot=8089\n");
+        CliRunner cli = new CliRunner();
+        assertThat(cli.run("verify", "--config", config.toString(), "--jdbc", "jdbc:postgresql://127.0.0.1:1/none")).isEqualTo(2);
+        assertThat(cli.err()).contains("'console.prot' (file " + config + ") is not a setting; the nearest is 'console.port'")
+                .doesNotContain("kafka.linger.ms").doesNotContain("maxLifetime");
+    }
 }

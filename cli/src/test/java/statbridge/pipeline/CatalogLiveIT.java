@@ -1,6 +1,5 @@
 package statbridge.pipeline;
 
-import statbridge.pipeline.runner.PipelineApp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import statbridge.catalog.CatalogEntry;
 import statbridge.deadletter.DeadLetter;
 import statbridge.deadletter.Reasons;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.replay.DeadLetterReplayer;
 import statbridge.serde.AvroDeserializer;

@@ -58,7 +58,7 @@ public record PipelineConfig(
         streams.put("errors.dead.letter.queue.topic.name", config.get(CommonSettings.TOPIC_DLQ));
         streams.put("processing.exception.handler", DeadLetterProcessingExceptionHandler.class.getName());
         streams.put("production.exception.handler", DeadLetterProductionExceptionHandler.class.getName());
-        streams.putAll(config.withPrefix("pipeline.streams."));
+        streams.putAll(config.withPrefix(PipelineSettings.STREAMS_PASS_THROUGH));
         Map<String, Object> registry = new HashMap<>(config.registryClientConfig());
         return new PipelineConfig(
                 config.get(CommonSettings.TOPIC_V1),

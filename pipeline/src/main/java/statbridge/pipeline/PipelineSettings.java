@@ -35,6 +35,9 @@ public final class PipelineSettings {
     public static final Setting TOPIC_REPLICATION_FACTOR = Setting.integer("pipeline.topic.replication.factor", 1, 1, 32_767,
             "Replication factor of topics the pipeline creates (3 in production).");
 
+    /** Keys that go to Kafka Streams as they are, without the prefix. */
+    public static final String STREAMS_PASS_THROUGH = "pipeline.streams.";
+
     private PipelineSettings() {
     }
 

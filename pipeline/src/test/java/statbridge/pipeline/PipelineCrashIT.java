@@ -1,6 +1,5 @@
 package statbridge.pipeline;
 
-import statbridge.pipeline.runner.PipelineMain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import statbridge.pipeline.runner.PipelineMain;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.AvroDeserializer;
 import statbridge.testing.KafkaBroker;

@@ -1,6 +1,5 @@
 package statbridge.pipeline;
 
-import statbridge.pipeline.runner.PipelineApp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,6 +21,7 @@ import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.MetricCatalog;
 import statbridge.deadletter.DeadLetter;
 import statbridge.deadletter.Reasons;
+import statbridge.pipeline.runner.PipelineApp;
 import statbridge.registry.server.SchemaRegistryServer;
 import statbridge.serde.AvroDeserializer;
 import statbridge.testing.KafkaBroker;

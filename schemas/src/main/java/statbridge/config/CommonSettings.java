@@ -30,6 +30,9 @@ public final class CommonSettings {
     public static final Setting TOPIC_CATALOG = new Setting("topic.catalog", "metric-catalog",
             "Compacted topic holding the metric catalog.");
 
+    /** Keys that go to the Kafka clients as they are, without the prefix (security, SASL, TLS, tuning). */
+    public static final String KAFKA_PASS_THROUGH = "kafka.";
+
     private CommonSettings() {
     }
 
@@ -40,7 +43,7 @@ public final class CommonSettings {
 
     /** Kafka client settings: bootstrap servers plus every pass-through {@code kafka.*} key (security, SASL, TLS). */
     public static java.util.Map<String, Object> kafkaClientConfig(Configuration config) {
-        java.util.Map<String, Object> client = new java.util.HashMap<>(config.withPrefix("kafka."));
+        java.util.Map<String, Object> client = new java.util.HashMap<>(config.withPrefix(KAFKA_PASS_THROUGH));
         client.put("bootstrap.servers", config.get(KAFKA_BOOTSTRAP_SERVERS));
         return client;
     }

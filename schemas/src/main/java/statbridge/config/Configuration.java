@@ -111,6 +111,72 @@ public final class Configuration {
         }
     }
 
+    /**
+     * Refuses every key set here (by a file, the environment or a flag) that no setting of
+     * {@code known} declares, when it lies in a namespace statbridge owns (the first word of a
+     * declared key: {@code sink}, {@code pipeline}, {@code topic}, ...) and under none of the
+     * {@code passThrough} prefixes (whose keys go to another library, e.g. {@code kafka.}); names
+     * the nearest declared key of each. A mistyped key would otherwise be ignored silently, and
+     * its default taken.
+     *
+     * @throws ConfigurationException naming every such key, where it was set, and the nearest known key
+     */
+    public void refuseUnknown(Collection<Setting> known, Collection<String> passThrough) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        java.util.Set<String> namespaces = new java.util.TreeSet<>();
+        for (Setting setting : known) {
+            keys.add(setting.key());
+            namespaces.add(setting.key().substring(0, setting.key().indexOf('.') < 0 ? setting.key().length() : setting.key().indexOf('.')));
+        }
+        List<String> problems = new ArrayList<>();
+        for (String key : values.keySet()) {
+            String namespace = key.indexOf('.') < 0 ? key : key.substring(0, key.indexOf('.'));
+            if (keys.contains(key) || !namespaces.contains(namespace) || passThrough.stream().anyMatch(key::startsWith)) {
+                continue;
+            }
+            problems.add("'" + key + "' (" + origins.get(key) + ") is not a setting; the nearest is '" + nearest(key, keys) + "'");
+        }
+        if (problems.size() == 1) {
+            throw new ConfigurationException(problems.get(0) + " (statbridge config reference lists them all)");
+        } else if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems.size() + " keys are not settings (statbridge config reference lists them all):\n  "
+                    + String.join("\n  ", problems));
+        }
+    }
+
+    /** The key of {@code keys} fewest single-character edits away from {@code key} (Levenshtein); the first in order on a tie. */
+    static String nearest(String key, Collection<String> keys) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : keys) {
+            int distance = editDistance(key, candidate);
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
     /** The value of a setting, or its default. */
     public String get(Setting setting) {
         return values.getOrDefault(setting.key(), setting.defaultValue());
@@ -152,6 +218,24 @@ public final class Configuration {
             return java.time.LocalDate.parse(value.trim());
         } catch (java.time.format.DateTimeParseException | NullPointerException e) {
             throw new ConfigurationException(setting.key() + " must be a date YYYY-MM-DD, not '" + value + "' ("
+                    + origin(setting) + ")");
+        }
+    }
+
+    /**
+     * The point in time of an {@link Setting.Type#INSTANT} setting, or empty when it is unset or blank.
+     *
+     * @throws ConfigurationException when the value is not an ISO date-time
+     */
+    public java.util.Optional<java.time.Instant> getInstant(Setting setting) {
+        String value = get(setting);
+        if (value == null || value.isBlank()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(java.time.Instant.parse(value.trim()));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigurationException(setting.key() + " must be " + setting.allowed() + ", not '" + value + "' ("
                     + origin(setting) + ")");
         }
     }

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * One configuration key, declared once: its name, type, default, what values it allows, and what
@@ -21,8 +22,19 @@ import java.util.Optional;
  * @param max the largest whole number allowed, or null
  * @param choices the values allowed ({@link Type#CHOICE}, compared ignoring case), else empty
  * @param doc one or two sentences for the reference
+ * @param check a rule the value must pass beyond its type ({@link #validatedBy}), or {@link Check#NONE}
  */
-public record Setting(String key, Type type, String defaultValue, Long min, Long max, List<String> choices, String doc) {
+public record Setting(String key, Type type, String defaultValue, Long min, Long max, List<String> choices, String doc, Check check) {
+
+    /**
+     * A rule a value must pass beyond its type, e.g. each item of a list in a certain form.
+     *
+     * @param allowed what the rule allows, for messages and the reference, e.g. "partitions as topic-N, or all"
+     */
+    public record Check(String allowed, Predicate<String> accepts) {
+        /** No rule beyond the type. */
+        public static final Check NONE = new Check(null, value -> true);
+    }
 
     /** How a setting's text is read. */
     public enum Type {
@@ -41,6 +53,24 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
         if (defaultValue != null && !accepts(type, defaultValue, min, max, choices)) {
             throw new IllegalArgumentException(key + ": the default '" + defaultValue + "' is not " + allowed(type, min, max, choices));
         }
+        if (defaultValue != null && !check.accepts().test(defaultValue.trim())) {
+            throw new IllegalArgumentException(key + ": the default '" + defaultValue + "' is not " + check.allowed());
+        }
+    }
+
+    /** A setting without a rule beyond its type. */
+    public Setting(String key, Type type, String defaultValue, Long min, Long max, List<String> choices, String doc) {
+        this(key, type, defaultValue, min, max, choices, doc, Check.NONE);
+    }
+
+    /**
+     * This setting, whose values must also pass {@code accepts} (given the trimmed text, after the
+     * type's own check): the hook for a rule its type cannot say, as HikariCP's setters check theirs.
+     *
+     * @param allowed what the rule allows, e.g. "partitions as topic-N, comma-separated, or all"
+     */
+    public Setting validatedBy(String allowed, Predicate<String> accepts) {
+        return new Setting(key, type, defaultValue, min, max, choices, doc, new Check(allowed, accepts));
     }
 
     /** A text setting without validation. */
@@ -96,13 +126,13 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
 
     /** Why {@code value} is not allowed, e.g. "must be a whole number from 1 to 64"; empty when it is. */
     public Optional<String> problem(String value) {
-        return accepts(type, value, min, max, choices) ? Optional.empty()
+        return accepts(type, value, min, max, choices) && check.accepts().test(value.trim()) ? Optional.empty()
                 : Optional.of("must be " + allowed() + ", not '" + value + "'");
     }
 
     /** What the setting allows, e.g. "a whole number from 1 to 64" or "one of WARN, SWITCH_OFF". */
     public String allowed() {
-        return allowed(type, min, max, choices);
+        return check.allowed() != null ? check.allowed() : allowed(type, min, max, choices);
     }
 
     private static String allowed(Type type, Long min, Long max, List<String> choices) {

@@ -1,6 +1,5 @@
 package statbridge.config;
 
-import statbridge.contract.ValidationSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import statbridge.contract.ValidationSettings;
 
 class ConfigurationTest {
 
@@ -132,5 +132,63 @@ class ConfigurationTest {
         assertThat(statbridge.registry.RegistryClientConfig.fromMap(config.registryClientConfig()).maxRetries()).isEqualTo(7);
         assertThatThrownBy(() -> Configuration.load(null, Map.of("STATBRIDGE_MAX_RETRIES", "-1"), Map.of()).validate(RegistrySettings.all()))
                 .hasMessage("max.retries must be a whole number from 0 to 100, not '-1' (environment STATBRIDGE_MAX_RETRIES)");
+    }
+
+    @Test
+    void aMistypedKeyInAnOwnNamespaceIsRefusedWithTheNearestDeclaredOne() throws Exception {
+        Path file = dir.resolve("typo.properties");
+        Files.writeString(file, "sink.batch.max.record=10\n");
+        Configuration config = Configuration.load(file, Map.of("STATBRIDGE_SINK_GROPU_ID", "g"), Map.of());
+        List<Setting> known = List.of(new Setting("sink.group.id", "statbridge-sink", "group"),
+                Setting.integer("sink.batch.max.records", 5_000, 1, 100_000, "batch"), new Setting("topic.v1", "model-stats.v1", "topic"));
+
+        assertThatThrownBy(() -> config.refuseUnknown(known, List.of()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("2 keys are not settings (statbridge config reference lists them all):\n"
+                        + "  'sink.batch.max.record' (file " + file + ") is not a setting; the nearest is 'sink.batch.max.records'\n"
+                        + "  'sink.gropu.id' (environment STATBRIDGE_SINK_GROPU_ID) is not a setting; the nearest is 'sink.group.id'");
+    }
+
+    @Test
+    void keysForAnotherLibraryAndKeysOfNamespacesStatbridgeDoesNotOwnAreLeftAlone() {
+        Configuration config = Configuration.load(null, Map.of("STATBRIDGE_LOG_LEVEL", "DEBUG", "STATBRIDGE_HOME", "/tmp"),
+                Map.of("sink.consumer.max.poll.records", "500", "sink.group.id", "g"));
+        List<Setting> known = List.of(new Setting("sink.group.id", "statbridge-sink", "group"));
+
+        config.refuseUnknown(known, List.of("sink.consumer."));
+        assertThatThrownBy(() -> config.refuseUnknown(known, List.of()))
+                .hasMessageContaining("'sink.consumer.max.poll.records' (flag) is not a setting");
+    }
+
+    @Test
+    void theNearestKeyIsTheFewestEditsAway() {
+        assertThat(Configuration.nearest("sink.write.lane", List.of("sink.group.id", "sink.write.lanes", "sink.pool.size")))
+                .isEqualTo("sink.write.lanes");
+        assertThat(Configuration.nearest("topic.v3", List.of("topic.v1", "topic.v2", "topic.dlq"))).isEqualTo("topic.v1");
+    }
+
+    @Test
+    void aRuleBeyondTheTypeRefusesAValueWithWhatItAllowsAndChecksTheDefault() {
+        Setting even = Setting.integer("sink.even", 2, 0, 100, "an even number").validatedBy("an even number from 0 to 100",
+                value -> Integer.parseInt(value) % 2 == 0);
+        Configuration config = Configuration.load(null, Map.of(), Map.of("sink.even", "3"));
+
+        assertThatThrownBy(() -> config.validate(List.of(even))).isInstanceOf(ConfigurationException.class)
+                .hasMessage("sink.even must be an even number from 0 to 100, not '3' (flag)");
+        assertThat(even.allowed()).isEqualTo("an even number from 0 to 100");
+        assertThatThrownBy(() -> Setting.integer("sink.odd", 2, 0, 100, "odd").validatedBy("odd", value -> Integer.parseInt(value) % 2 == 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the default '2' is not odd");
+    }
+
+    @Test
+    void anInstantIsReadOrEmptyWhenUnsetOrBlank() {
+        Setting end = Setting.instant("sink.end", "end");
+        assertThat(Configuration.load(null, Map.of(), Map.of("sink.end", "2026-12-31T00:00:00Z")).getInstant(end))
+                .contains(java.time.Instant.parse("2026-12-31T00:00:00Z"));
+        assertThat(Configuration.load(null, Map.of(), Map.of("sink.end", " ")).getInstant(end)).isEmpty();
+        assertThat(Configuration.empty().getInstant(end)).isEmpty();
+        assertThatThrownBy(() -> Configuration.load(null, Map.of(), Map.of("sink.end", "tomorrow")).getInstant(end))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("sink.end must be an ISO date-time such as 2026-12-31T00:00:00Z, not 'tomorrow' (flag)");
     }
 }

@@ -2,7 +2,6 @@ package statbridge.sink;
 
 import statbridge.contract.ValidationSettings;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,24 +52,9 @@ public record SinkConfig(
         config.validate(settings());
         Map<String, Object> kafka = new HashMap<>(CommonSettings.kafkaClientConfig(config));
         Map<String, Object> consumer = new HashMap<>(kafka);
-        consumer.putAll(config.withPrefix("sink.consumer."));
-        String graceEnd = config.get(SinkSettings.GRACE_PERIOD_END);
-        Instant gracePeriodEnd = null;
-        if (graceEnd != null && !graceEnd.isBlank()) {
-            try {
-                gracePeriodEnd = Instant.parse(graceEnd.trim());
-            } catch (DateTimeParseException e) {
-                throw new ConfigurationException(SinkSettings.GRACE_PERIOD_END.key() + " must be an ISO date-time such as "
-                        + "2026-12-31T00:00:00Z, not '" + graceEnd + "'");
-            }
-        }
+        consumer.putAll(config.withPrefix(SinkSettings.CONSUMER_PASS_THROUGH));
         int batch = config.getInt(SinkSettings.BATCH_MAX_RECORDS);
         DatabaseConfig database = DatabaseConfig.from(config);
-        int lanes = config.getInt(SinkSettings.WRITE_LANES);
-        if (lanes < 1 || lanes > database.poolSize()) {
-            throw new ConfigurationException(SinkSettings.WRITE_LANES.key() + " must be between 1 and "
-                    + SinkSettings.POOL_SIZE.key() + " (" + database.poolSize() + "), not " + lanes);
-        }
         return new SinkConfig(
                 config.get(CommonSettings.TOPIC_V2),
                 config.get(CommonSettings.TOPIC_BUSINESS_V2),
@@ -79,10 +63,10 @@ public record SinkConfig(
                 config.get(SinkSettings.GROUP_ID),
                 batch,
                 config.getLong(SinkSettings.BATCH_MAX_WAIT_MS),
-                lanes,
+                config.getInt(SinkSettings.WRITE_LANES),
                 config.getBoolean(SinkSettings.MIGRATE_ON_START),
                 config.getLong(SinkSettings.RETRY_MAX_BACKOFF_MS),
-                gracePeriodEnd,
+                config.getInstant(SinkSettings.GRACE_PERIOD_END).orElse(null),
                 config.getEnum(SinkSettings.GRACE_PERIOD_ACTION, GraceAction.class),
                 config.getInt(SinkSettings.PARTITIONS_AHEAD_MONTHS),
                 config.getInt(SinkSettings.PARTITION_FILLFACTOR),
@@ -92,7 +76,23 @@ public record SinkConfig(
                 database,
                 kafka,
                 consumer,
-                new HashMap<>(config.registryClientConfig()));
+                new HashMap<>(config.registryClientConfig())).validate();
+    }
+
+    /**
+     * Checks the rules between settings that no single declaration can, as HikariConfig's
+     * {@code validate()} does: the write lanes share the pool, so there are no more of them than
+     * connections in it.
+     *
+     * @return this configuration
+     * @throws ConfigurationException naming the keys and their values
+     */
+    public SinkConfig validate() {
+        if (writeLanes < 1 || writeLanes > database.poolSize()) {
+            throw new ConfigurationException(SinkSettings.WRITE_LANES.key() + " must be between 1 and "
+                    + SinkSettings.POOL_SIZE.key() + " (" + database.poolSize() + "), not " + writeLanes);
+        }
+        return this;
     }
 
     /** Every key the sink reads: the shared ones, the registry client's and its own. */

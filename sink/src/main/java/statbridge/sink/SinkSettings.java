@@ -37,7 +37,13 @@ public final class SinkSettings {
             "Keep ml_monitoring.metric_series (rows, dates, values and slices per series) in each batch's transaction. When off, run 'statbridge series rebuild' before reading it.");
 
     public static final Setting ACCEPT_DATA_LOSS = Setting.list("sink.accept.data.loss", null,
-            "Partitions (e.g. model-stats.v2-3, comma-separated, or 'all') allowed to continue from the log start when the offset stored with the rows is below it (retention deleted records the sink never wrote). Any other such partition stops, with the reason on /health and in statbridge_sink_partitions_stopped, until an operator lists it here or passes it to 'statbridge sink --accept-data-loss'.");
+            "Partitions (e.g. model-stats.v2-3, comma-separated, or 'all') allowed to continue from the log start when the offset stored with the rows is below it (retention deleted records the sink never wrote). Any other such partition stops, with the reason on /health and in statbridge_sink_partitions_stopped, until an operator lists it here or passes it to 'statbridge sink --accept-data-loss'.")
+            .validatedBy("partitions as topic-N (e.g. model-stats.v2-3), comma-separated, or all",
+                    value -> java.util.Arrays.stream(value.split(",")).map(String::trim)
+                            .allMatch(item -> item.equals("all") || item.matches(".+-\\d+")));
+
+    /** Keys that go to the sink's Kafka consumer as they are, without the prefix. */
+    public static final String CONSUMER_PASS_THROUGH = "sink.consumer.";
 
     private SinkSettings() {
     }

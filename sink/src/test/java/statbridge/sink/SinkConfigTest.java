@@ -44,4 +44,13 @@ class SinkConfigTest {
         assertThatThrownBy(() -> from(Map.of("sink.write.lanes", "6", "sink.pool.size", "4"))).isInstanceOf(ConfigurationException.class)
                 .hasMessage("sink.write.lanes must be between 1 and sink.pool.size (4), not 6");
     }
+
+    @Test
+    void aPartitionToAcceptLossForThatIsNotTopicDashNumberIsRefusedWithTheFormItMustHave() {
+        assertThatThrownBy(() -> from(Map.of("sink.accept.data.loss", "model-stats.v2-3, model-stats.v2:4")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessage("sink.accept.data.loss must be partitions as topic-N (e.g. model-stats.v2-3), comma-separated, or all, "
+                        + "not 'model-stats.v2-3, model-stats.v2:4' (flag)");
+        assertThat(from(Map.of("sink.accept.data.loss", "all")).acceptDataLoss()).containsExactly("all");
+    }
 }

@@ -14,7 +14,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, int p
     public static DatabaseConfig from(Configuration config) {
         return new DatabaseConfig(config.get(CommonSettings.JDBC_URL), config.get(CommonSettings.JDBC_USER),
                 config.get(CommonSettings.JDBC_PASSWORD), config.getInt(DatabaseSettings.POOL_SIZE),
-                config.withPrefix("sink.hikari."));
+                config.withPrefix(DatabaseSettings.HIKARI_PASS_THROUGH));
     }
 
     public static DatabaseConfig of(String jdbcUrl) {
