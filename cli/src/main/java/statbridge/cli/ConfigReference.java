@@ -1,12 +1,21 @@
 package statbridge.cli;
 
-import statbridge.contract.ValidationSettings;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import statbridge.config.CommonSettings;
-import statbridge.config.RegistrySettings;
 import statbridge.config.Setting;
+import statbridge.console.ConsoleSettings;
+import statbridge.operations.OperationsSettings;
+import statbridge.pipeline.PipelineConfig;
 import statbridge.pipeline.PipelineSettings;
+import statbridge.registry.RegistrySettings;
+import statbridge.sink.SinkConfig;
+import statbridge.sink.SinkSettings;
+import statbridge.sink.db.DatabaseSettings;
+import statbridge.tools.SinkWatches;
+import statbridge.tools.lifecycle.LifecycleSettings;
+import statbridge.tools.series.SeriesSettings;
 
 /** The configuration reference in Markdown, generated from the settings every component declares. */
 public final class ConfigReference {
@@ -14,25 +23,24 @@ public final class ConfigReference {
     private ConfigReference() {
     }
 
-    /** Every setting statbridge reads, in the order docs/configuration.md lists them. */
+    /**
+     * Every setting statbridge reads, in the order docs/configuration.md lists them: what each
+     * component declares it reads, each key once.
+     */
     public static List<Setting> settings() {
-        List<Setting> all = new ArrayList<>(CommonSettings.all());
-        all.addAll(ValidationSettings.all());
-        all.addAll(RegistrySettings.all());
-        all.addAll(PipelineSettings.all());
-        all.addAll(statbridge.sink.SinkSettings.all());
-        all.addAll(statbridge.tools.lifecycle.LifecycleSettings.all());
-        all.addAll(statbridge.tools.series.SeriesSettings.all());
-        all.addAll(statbridge.operations.OperationsSettings.all());
-        all.addAll(statbridge.console.ConsoleSettings.all());
-        return all;
+        Map<String, Setting> all = new LinkedHashMap<>();
+        for (List<Setting> component : List.of(PipelineConfig.settings(), SinkConfig.settings(), SinkWatches.settings(),
+                LifecycleSettings.all(), SeriesSettings.all(), OperationsSettings.all(), ConsoleSettings.all())) {
+            component.forEach(setting -> all.putIfAbsent(setting.key(), setting));
+        }
+        return List.copyOf(all.values());
     }
 
     /** The prefixes whose keys go to another library as they are, so no declaration names them. */
     public static List<String> passThroughPrefixes() {
-        return List.of(CommonSettings.KAFKA_PASS_THROUGH, statbridge.sink.SinkSettings.CONSUMER_PASS_THROUGH,
-                statbridge.sink.db.DatabaseSettings.HIKARI_PASS_THROUGH, PipelineSettings.STREAMS_PASS_THROUGH,
-                statbridge.registry.RegistryClientConfig.SSL_PREFIX);
+        return List.of(CommonSettings.KAFKA_PASS_THROUGH, SinkSettings.CONSUMER_PASS_THROUGH,
+                DatabaseSettings.HIKARI_PASS_THROUGH, PipelineSettings.STREAMS_PASS_THROUGH,
+                RegistrySettings.SSL_PASS_THROUGH);
     }
 
     public static String markdown() {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.deadletter.DeadLetter;
+import statbridge.registry.RegistrySettings;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
 import statbridge.replay.DeadLetterReplayer;
@@ -75,7 +76,7 @@ final class DlqCommand implements Runnable {
                             }
                         }
                     });
-            try (SchemaRegistryClient registry = SchemaRegistryClients.create(config.registryClientConfig())) {
+            try (SchemaRegistryClient registry = SchemaRegistryClients.create(RegistrySettings.clientConfig(config))) {
                 AvroDeserializer<GenericRecord> reader = new AvroDeserializer<>(registry, false, Map.of());
                 for (ConsumerRecord<byte[], byte[]> record : shown) {
                     out.printf(Locale.ROOT, "%s/%d@%d  %s  %s%n", record.topic(), record.partition(), record.offset(),

@@ -26,6 +26,7 @@ import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.contract.ContractSchema;
 import statbridge.publish.StatPublisher;
+import statbridge.registry.RegistrySettings;
 
 /** {@code statbridge publish}: stats from a CSV or JSON-lines file (or stdin) to Kafka. */
 @Command(name = "publish", description = {
@@ -81,7 +82,7 @@ final class PublishCommand implements Callable<Integer> {
             topics.put(record, record.topic(config));
         }
         StatPublisher publisher = dryRun ? null
-                : StatPublisher.create(CommonSettings.kafkaClientConfig(config), config.registryClientConfig(), topics,
+                : StatPublisher.create(CommonSettings.kafkaClientConfig(config), RegistrySettings.clientConfig(config), topics,
                         ValidationSettings.limits(config));
         try (InputStream in = open(); StatPublisher closing = publisher) {
             lines.read(in, format == null ? formatFromName() : format, new StatLines.Handler() {

@@ -18,6 +18,7 @@ import statbridge.registry.CompatibilityLevel;
 import statbridge.registry.RegisteredSchema;
 import statbridge.registry.RegistryClientConfig;
 import statbridge.registry.RegistryException;
+import statbridge.registry.RegistrySettings;
 import statbridge.registry.RegistryUnavailableException;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
@@ -43,7 +44,7 @@ final class SchemasCommand implements Runnable {
     }
 
     static SchemaRegistryClient client(Configuration config) {
-        Map<String, String> registry = new java.util.HashMap<>(config.registryClientConfig());
+        Map<String, String> registry = new java.util.HashMap<>(RegistrySettings.clientConfig(config));
         registry.putIfAbsent(RegistryClientConfig.MAX_RETRIES, "1");
         registry.putIfAbsent(RegistryClientConfig.CONNECT_TIMEOUT_MS, "3000");
         return SchemaRegistryClients.create(registry);

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
+import statbridge.registry.RegistrySettings;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
 import statbridge.sink.db.Database;
@@ -178,7 +179,7 @@ final class SeriesCommand implements Runnable {
             }
             DeadLetterEvidence evidence = null;
             if (!report.isEmpty() && !noDeadLetters) {
-                try (SchemaRegistryClient registry = SchemaRegistryClients.create(config.registryClientConfig())) {
+                try (SchemaRegistryClient registry = SchemaRegistryClients.create(RegistrySettings.clientConfig(config))) {
                     evidence = DeadLetterEvidence.read(CommonSettings.kafkaClientConfig(config), registry, config.get(CommonSettings.TOPIC_DLQ),
                             SilentSeriesText.since(report), Duration.ofSeconds(60));
                 } catch (RuntimeException e) {

@@ -13,6 +13,6 @@ public final class OperationsSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(BIND_ADDRESS);
+        return Setting.declaredIn(OperationsSettings.class);
     }
 }

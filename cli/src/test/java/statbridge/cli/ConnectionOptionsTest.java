@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import statbridge.config.ConfigurationException;
+import statbridge.registry.RegistrySettings;
 
 /** Every command checks every key the product reads before it starts. */
 class ConnectionOptionsTest {
@@ -22,8 +23,8 @@ class ConnectionOptionsTest {
 
     @Test
     void goodValuesAndTheShortEndpointNamesPass() {
-        assertThat(new ConnectionOptions().resolve(Map.of("STATBRIDGE_KAFKA", "broker:9092", "STATBRIDGE_MAX_RETRIES", "5"))
-                .registryClientConfig()).containsEntry("max.retries", "5");
+        assertThat(RegistrySettings.clientConfig(new ConnectionOptions().resolve(Map.of("STATBRIDGE_KAFKA", "broker:9092",
+                "STATBRIDGE_MAX_RETRIES", "5")))).containsEntry("max.retries", "5");
     }
 
     @Test

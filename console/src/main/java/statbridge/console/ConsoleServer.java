@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.config.ConfigurationException;
+import statbridge.registry.RegistrySettings;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
 import statbridge.sink.SinkSettings;
@@ -90,7 +91,7 @@ public final class ConsoleServer implements AutoCloseable {
                 LOG.info("the console logs in as {}, which can write; it reads as {} (the connection's role, read-only "
                         + "transactions)", login.user(), statbridge.tools.lifecycle.LegacyReaders.CONSOLE_ROLE);
             }
-            registry = SchemaRegistryClients.create(config.registryClientConfig());
+            registry = SchemaRegistryClients.create(RegistrySettings.clientConfig(config));
             KafkaWatch.Consumers consumers = new KafkaWatch.Consumers(config.get(PipelineSettings.APPLICATION_ID),
                     java.util.List.of(config.get(CommonSettings.TOPIC_V1)), config.get(SinkSettings.GROUP_ID),
                     java.util.List.of(config.get(CommonSettings.TOPIC_V2), config.get(CommonSettings.TOPIC_BUSINESS_V2)),

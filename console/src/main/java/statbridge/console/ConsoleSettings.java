@@ -40,6 +40,6 @@ public final class ConsoleSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(PORT, BIND, AUTH_USER, AUTH_PASSWORD, REFRESH);
+        return Setting.declaredIn(ConsoleSettings.class);
     }
 }

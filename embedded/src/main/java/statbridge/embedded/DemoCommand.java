@@ -23,6 +23,7 @@ import statbridge.config.CommonSettings;
 import statbridge.console.ConsoleServer;
 import statbridge.console.ConsoleSettings;
 import statbridge.deadletter.DeadLetter;
+import statbridge.registry.RegistrySettings;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.DatabaseConfig;
 import statbridge.sink.dualwrite.ParitySelection;
@@ -153,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         statbridge.tools.series.DeadLetterEvidence evidence;
         try (statbridge.registry.SchemaRegistryClient registry = statbridge.registry.SchemaRegistryClients.create(
-                stack.configuration().registryClientConfig())) {
+                RegistrySettings.clientConfig(stack.configuration()))) {
             evidence = statbridge.tools.series.DeadLetterEvidence.read(CommonSettings.kafkaClientConfig(stack.configuration()), registry,
                     stack.configuration().get(CommonSettings.TOPIC_DLQ), statbridge.cli.SilentSeriesText.since(report), Duration.ofSeconds(30));
         }

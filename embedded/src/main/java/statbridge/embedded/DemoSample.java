@@ -11,6 +11,7 @@ import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.MetricCatalog;
 import statbridge.config.CommonSettings;
 import statbridge.publish.StatPublisher;
+import statbridge.registry.RegistrySettings;
 import statbridge.v2.BusinessStat;
 import statbridge.v2.MetricType;
 
@@ -55,7 +56,7 @@ final class DemoSample {
         int v1 = 0;
         int v2 = 0;
         LocalDate today = LocalDate.now();
-        try (StatPublisher publisher = StatPublisher.create(producer, stack.configuration().registryClientConfig(), Map.of())) {
+        try (StatPublisher publisher = StatPublisher.create(producer, RegistrySettings.clientConfig(stack.configuration()), Map.of())) {
             for (Job job : JOBS) {
                 for (int day = 30; day >= 1; day--) {
                     LocalDate date = today.minusDays(day);

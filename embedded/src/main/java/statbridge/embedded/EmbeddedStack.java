@@ -24,6 +24,7 @@ import statbridge.contract.ContractSchema;
 import statbridge.contract.SchemaHistory;
 import statbridge.pipeline.runner.PipelineApp;
 import statbridge.pipeline.PipelineConfig;
+import statbridge.registry.RegistrySettings;
 import statbridge.registry.SchemaRegistryClient;
 import statbridge.registry.SchemaRegistryClients;
 import statbridge.registry.server.RegistryJournal;
@@ -159,7 +160,7 @@ public final class EmbeddedStack implements AutoCloseable {
 
     private static void registerSchemas(Configuration configuration) {
         SchemaHistory history = SchemaHistory.load();
-        try (SchemaRegistryClient client = SchemaRegistryClients.create(configuration.registryClientConfig())) {
+        try (SchemaRegistryClient client = SchemaRegistryClients.create(RegistrySettings.clientConfig(configuration))) {
             for (ContractSchema record : ContractSchema.values()) {
                 String subject = SubjectNames.valueSubject(record.topic(configuration));
                 if (client.getCompatibility(subject).isEmpty()) {

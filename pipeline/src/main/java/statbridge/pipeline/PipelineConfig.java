@@ -10,7 +10,7 @@ import statbridge.catalog.InferenceRules;
 import statbridge.catalog.UnmappedPolicy;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
-import statbridge.config.RegistrySettings;
+import statbridge.registry.RegistrySettings;
 import statbridge.config.Setting;
 import statbridge.contract.StatValidator;
 import statbridge.pipeline.errors.DeadLetterProcessingExceptionHandler;
@@ -59,7 +59,7 @@ public record PipelineConfig(
         streams.put("processing.exception.handler", DeadLetterProcessingExceptionHandler.class.getName());
         streams.put("production.exception.handler", DeadLetterProductionExceptionHandler.class.getName());
         streams.putAll(config.withPrefix(PipelineSettings.STREAMS_PASS_THROUGH));
-        Map<String, Object> registry = new HashMap<>(config.registryClientConfig());
+        Map<String, Object> registry = new HashMap<>(RegistrySettings.clientConfig(config));
         return new PipelineConfig(
                 config.get(CommonSettings.TOPIC_V1),
                 config.get(CommonSettings.TOPIC_V2),

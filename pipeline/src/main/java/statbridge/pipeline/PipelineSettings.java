@@ -50,7 +50,6 @@ public final class PipelineSettings {
                     + "(kafkajs-snappy) and ZSTD.");
 
     public static List<Setting> all() {
-        return List.of(APPLICATION_ID, THREADS, COMMIT_INTERVAL_MS, STATE_DIR, UNMAPPED_POLICY, INFER_DRIFT_PREFIXES,
-                INFER_BUSINESS_NAMES, CREATE_TOPICS, TOPIC_PARTITIONS, TOPIC_REPLICATION_FACTOR, OUTPUT_COMPRESSION);
+        return Setting.declaredIn(PipelineSettings.class);
     }
 }

@@ -37,8 +37,7 @@ public final class CommonSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, JDBC_URL, JDBC_USER, JDBC_PASSWORD,
-                TOPIC_V1, TOPIC_V2, TOPIC_BUSINESS_V2, TOPIC_DLQ, TOPIC_CATALOG);
+        return Setting.declaredIn(CommonSettings.class);
     }
 
     /** Kafka client settings: bootstrap servers plus every pass-through {@code kafka.*} key (security, SASL, TLS). */

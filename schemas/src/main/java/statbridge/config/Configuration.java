@@ -306,21 +306,6 @@ public final class Configuration {
         return found;
     }
 
-    /**
-     * The settings for a schema registry client: {@code schema.registry.*}, {@code basic.auth.*}
-     * and the client's other keys ({@link RegistrySettings}), with the URL resolved.
-     */
-    public Map<String, String> registryClientConfig() {
-        Map<String, String> config = startingWith("schema.registry.", "basic.auth.");
-        for (Setting setting : RegistrySettings.all()) {
-            if (values.containsKey(setting.key())) {
-                config.put(setting.key(), values.get(setting.key()));
-            }
-        }
-        config.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), get(CommonSettings.SCHEMA_REGISTRY_URL));
-        return config;
-    }
-
     /** A copy with {@code overrides} on top. */
     public Configuration with(Map<String, String> overrides) {
         Map<String, String> merged = new TreeMap<>(values);

@@ -58,6 +58,26 @@ public record Setting(String key, Type type, String defaultValue, Long min, Long
         }
     }
 
+    /**
+     * The settings {@code holder} declares as {@code public static final} fields, in the order it
+     * declares them: a component's list of its keys, derived so that none can be left out of it.
+     */
+    public static List<Setting> declaredIn(Class<?> holder) {
+        List<Setting> declared = new java.util.ArrayList<>();
+        for (java.lang.reflect.Field field : holder.getDeclaredFields()) {
+            int modifiers = field.getModifiers();
+            if (field.getType() == Setting.class && java.lang.reflect.Modifier.isStatic(modifiers)
+                    && java.lang.reflect.Modifier.isPublic(modifiers) && java.lang.reflect.Modifier.isFinal(modifiers)) {
+                try {
+                    declared.add((Setting) field.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(holder.getName() + "." + field.getName() + " cannot be read", e);
+                }
+            }
+        }
+        return List.copyOf(declared);
+    }
+
     /** A setting without a rule beyond its type. */
     public Setting(String key, Type type, String defaultValue, Long min, Long max, List<String> choices, String doc) {
         this(key, type, defaultValue, min, max, choices, doc, Check.NONE);

@@ -23,7 +23,7 @@ public final class ValidationSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(MAX_STRING_LENGTH, MIN_DATE, MAX_DATE, ALLOW_NON_FINITE, REQUIRE_KEY);
+        return Setting.declaredIn(ValidationSettings.class);
     }
 
     /** The validation limits these settings describe. */

@@ -33,26 +33,17 @@ public record RegistryClientConfig(
         TlsSettings tls,
         int cacheCapacity) {
 
-    public static final String URL = "schema.registry.url";
-    public static final String URL_DOC = "Comma-separated registry base URLs (http, https, or mock://<scope> "
-            + "for an in-memory registry in tests). Tried in order when one does not answer.";
-    public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
-    public static final String BASIC_AUTH_CREDENTIALS_SOURCE_DOC = "USER_INFO to send basic.auth.user.info, "
-            + "URL to take user:password from the URL. Default: none.";
-    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
-    public static final String BASIC_AUTH_USER_INFO_DOC = "user:password for HTTP basic authentication. Never logged.";
-    public static final String CONNECT_TIMEOUT_MS = "http.connect.timeout.ms";
-    public static final long CONNECT_TIMEOUT_MS_DEFAULT = 10_000;
-    public static final String READ_TIMEOUT_MS = "http.read.timeout.ms";
-    public static final long READ_TIMEOUT_MS_DEFAULT = 30_000;
-    public static final String MAX_RETRIES = "max.retries";
-    public static final int MAX_RETRIES_DEFAULT = 3;
-    public static final String RETRIES_WAIT_MS = "retries.wait.ms";
-    public static final long RETRIES_WAIT_MS_DEFAULT = 250;
-    public static final String RETRIES_MAX_WAIT_MS = "retries.max.wait.ms";
-    public static final long RETRIES_MAX_WAIT_MS_DEFAULT = 5_000;
-    public static final String CACHE_CAPACITY = "schema.registry.cache.capacity";
-    public static final String SSL_PREFIX = "schema.registry.ssl.";
+    // The keys, as RegistrySettings declares them (names, defaults and docs once).
+    public static final String URL = RegistrySettings.URL.key();
+    public static final String BASIC_AUTH_CREDENTIALS_SOURCE = RegistrySettings.BASIC_AUTH_CREDENTIALS_SOURCE.key();
+    public static final String BASIC_AUTH_USER_INFO = RegistrySettings.BASIC_AUTH_USER_INFO.key();
+    public static final String CONNECT_TIMEOUT_MS = RegistrySettings.CONNECT_TIMEOUT_MS.key();
+    public static final String READ_TIMEOUT_MS = RegistrySettings.READ_TIMEOUT_MS.key();
+    public static final String MAX_RETRIES = RegistrySettings.MAX_RETRIES.key();
+    public static final String RETRIES_WAIT_MS = RegistrySettings.RETRIES_WAIT_MS.key();
+    public static final String RETRIES_MAX_WAIT_MS = RegistrySettings.RETRIES_MAX_WAIT_MS.key();
+    public static final String CACHE_CAPACITY = RegistrySettings.CACHE_CAPACITY.key();
+    public static final String SSL_PREFIX = RegistrySettings.SSL_PASS_THROUGH;
 
     public RegistryClientConfig {
         urls = List.copyOf(urls);
@@ -81,7 +72,8 @@ public record RegistryClientConfig(
     public static RegistryClientConfig fromMap(Map<String, ?> configs) {
         Object raw = configs.get(URL);
         if (raw == null || raw.toString().isBlank()) {
-            throw new IllegalArgumentException("missing required configuration '" + URL + "': " + URL_DOC);
+            throw new IllegalArgumentException("missing required configuration '" + URL + "': the registry's base URL(s), "
+                    + "comma-separated (http, https, or mock://<scope> for an in-memory registry in tests), tried in order");
         }
         List<String> urls = new ArrayList<>();
         for (String part : raw.toString().split(",")) {
@@ -108,13 +100,13 @@ public record RegistryClientConfig(
         return new RegistryClientConfig(
                 urls,
                 userInfo,
-                Duration.ofMillis(number(configs, CONNECT_TIMEOUT_MS, CONNECT_TIMEOUT_MS_DEFAULT)),
-                Duration.ofMillis(number(configs, READ_TIMEOUT_MS, READ_TIMEOUT_MS_DEFAULT)),
-                (int) number(configs, MAX_RETRIES, MAX_RETRIES_DEFAULT),
-                Duration.ofMillis(number(configs, RETRIES_WAIT_MS, RETRIES_WAIT_MS_DEFAULT)),
-                Duration.ofMillis(number(configs, RETRIES_MAX_WAIT_MS, RETRIES_MAX_WAIT_MS_DEFAULT)),
+                Duration.ofMillis(number(configs, RegistrySettings.CONNECT_TIMEOUT_MS)),
+                Duration.ofMillis(number(configs, RegistrySettings.READ_TIMEOUT_MS)),
+                (int) number(configs, RegistrySettings.MAX_RETRIES),
+                Duration.ofMillis(number(configs, RegistrySettings.RETRIES_WAIT_MS)),
+                Duration.ofMillis(number(configs, RegistrySettings.RETRIES_MAX_WAIT_MS)),
                 TlsSettings.fromMap(configs, SSL_PREFIX).orElse(null),
-                (int) number(configs, CACHE_CAPACITY, CachingSchemaRegistryClient.DEFAULT_CAPACITY));
+                (int) number(configs, RegistrySettings.CACHE_CAPACITY));
     }
 
     /** True when the URLs name an in-memory {@code mock://} registry. */
@@ -139,6 +131,11 @@ public record RegistryClientConfig(
         }
         String text = value.toString();
         return text.isBlank() ? Optional.empty() : Optional.of(text);
+    }
+
+    /** The number {@code setting} has in {@code configs}, or its declared default. */
+    static long number(Map<String, ?> configs, statbridge.config.Setting setting) {
+        return number(configs, setting.key(), Long.parseLong(setting.defaultValue()));
     }
 
     static long number(Map<String, ?> configs, String key, long fallback) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import statbridge.contract.ValidationSettings;
+import statbridge.registry.RegistrySettings;
 
 class ConfigurationTest {
 
@@ -64,7 +65,7 @@ class ConfigurationTest {
 
         assertThat(config.withPrefix("kafka.")).containsEntry("security.protocol", "SASL_SSL")
                 .containsKey("sasl.jaas.config");
-        assertThat(config.registryClientConfig()).containsEntry("basic.auth.user.info", "ops:pw")
+        assertThat(RegistrySettings.clientConfig(config)).containsEntry("basic.auth.user.info", "ops:pw")
                 .containsEntry("schema.registry.url", "http://localhost:8081");
         assertThat(config.describe().toString()).doesNotContain("pw").doesNotContain("PlainLoginModule")
                 .contains("SASL_SSL");
@@ -127,9 +128,9 @@ class ConfigurationTest {
         Configuration config = Configuration.load(null, Map.of("STATBRIDGE_MAX_RETRIES", "7", "STATBRIDGE_HTTP_READ_TIMEOUT_MS", "900"),
                 Map.of("retries.wait.ms", "50"));
         config.validate(RegistrySettings.all());
-        assertThat(config.registryClientConfig()).containsEntry("max.retries", "7").containsEntry("http.read.timeout.ms", "900")
+        assertThat(RegistrySettings.clientConfig(config)).containsEntry("max.retries", "7").containsEntry("http.read.timeout.ms", "900")
                 .containsEntry("retries.wait.ms", "50");
-        assertThat(statbridge.registry.RegistryClientConfig.fromMap(config.registryClientConfig()).maxRetries()).isEqualTo(7);
+        assertThat(statbridge.registry.RegistryClientConfig.fromMap(RegistrySettings.clientConfig(config)).maxRetries()).isEqualTo(7);
         assertThatThrownBy(() -> Configuration.load(null, Map.of("STATBRIDGE_MAX_RETRIES", "-1"), Map.of()).validate(RegistrySettings.all()))
                 .hasMessage("max.retries must be a whole number from 0 to 100, not '-1' (environment STATBRIDGE_MAX_RETRIES)");
     }
@@ -190,5 +191,21 @@ class ConfigurationTest {
         assertThatThrownBy(() -> Configuration.load(null, Map.of(), Map.of("sink.end", "tomorrow")).getInstant(end))
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessage("sink.end must be an ISO date-time such as 2026-12-31T00:00:00Z, not 'tomorrow' (flag)");
+    }
+
+    /** A component's declarations, as {@link Setting#declaredIn} reads them. */
+    static final class Declared {
+        public static final Setting FIRST = new Setting("sink.first", "1", "first");
+        public static final Setting SECOND = Setting.bool("sink.second", true, "second");
+        static final Setting NOT_PUBLIC = new Setting("sink.hidden", "x", "not a public declaration");
+        public static Setting notFinal = new Setting("sink.mutable", "x", "not final");
+        public static final String NOT_A_SETTING = "sink.text";
+    }
+
+    @Test
+    void aComponentsSettingsAreItsPublicDeclarationsInTheirOrder() {
+        assertThat(Setting.declaredIn(Declared.class)).containsExactly(Declared.FIRST, Declared.SECOND);
+        assertThat(CommonSettings.all()).contains(CommonSettings.KAFKA_BOOTSTRAP_SERVERS, CommonSettings.TOPIC_CATALOG)
+                .hasSize(10);
     }
 }

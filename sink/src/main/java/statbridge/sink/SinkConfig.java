@@ -10,7 +10,7 @@ import java.util.Set;
 import statbridge.config.CommonSettings;
 import statbridge.config.Configuration;
 import statbridge.config.ConfigurationException;
-import statbridge.config.RegistrySettings;
+import statbridge.registry.RegistrySettings;
 import statbridge.config.Setting;
 import statbridge.contract.StatValidator;
 import statbridge.sink.db.DatabaseConfig;
@@ -76,7 +76,7 @@ public record SinkConfig(
                 database,
                 kafka,
                 consumer,
-                new HashMap<>(config.registryClientConfig())).validate();
+                new HashMap<>(RegistrySettings.clientConfig(config))).validate();
     }
 
     /**

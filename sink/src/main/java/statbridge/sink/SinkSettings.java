@@ -49,8 +49,6 @@ public final class SinkSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(GROUP_ID, BATCH_MAX_RECORDS, BATCH_MAX_WAIT_MS, POOL_SIZE, WRITE_LANES, MIGRATE_ON_START, RETRY_MAX_BACKOFF_MS,
-                GRACE_PERIOD_END, GRACE_PERIOD_ACTION, PARTITIONS_AHEAD_MONTHS, PARTITION_FILLFACTOR, METRIC_SERIES,
-                ACCEPT_DATA_LOSS);
+        return Setting.declaredIn(SinkSettings.class);
     }
 }

@@ -20,6 +20,6 @@ public final class LifecycleSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(QUIET_PERIOD, OWN_ROLES, READERS_INTERVAL);
+        return Setting.declaredIn(LifecycleSettings.class);
     }
 }

@@ -23,7 +23,7 @@ public final class SeriesSettings {
     }
 
     public static List<Setting> all() {
-        return List.of(SILENT_WINDOW_DAYS, SILENT_MIN_DAYS, SILENT_AFTER_DAYS, SILENT_INTERVAL);
+        return Setting.declaredIn(SeriesSettings.class);
     }
 
     /** The silence rule of {@code config}. */
