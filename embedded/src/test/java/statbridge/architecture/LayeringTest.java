@@ -1,5 +1,6 @@
 package statbridge.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -83,5 +84,13 @@ class LayeringTest {
                 .check(MAIN);
         noClasses().that().resideInAPackage("statbridge.sink..").should().dependOnClassesThat().resideInAPackage("statbridge.pipeline..")
                 .check(MAIN);
+    }
+
+    @Test
+    void theSinkProcessShowsItsApiAndKeepsItsPartsToItself() {
+        // SinkApp, SinkConfig, SinkSettings, SinkMetrics, SinkState, SinkMain are what others run the sink by;
+        // the loop, the flusher, the lanes and the rest are package-private parts of the process.
+        classes().that().resideInAPackage("statbridge.sink").and().arePublic().and().areTopLevelClasses()
+                .should().haveSimpleNameStartingWith("Sink").check(MAIN);
     }
 }

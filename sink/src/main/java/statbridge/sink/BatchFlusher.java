@@ -19,14 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.config.Secrets;
 import statbridge.registry.RegistryUnavailableException;
-import statbridge.sink.catalog.CatalogMirror;
 import statbridge.sink.db.Partitions;
-import statbridge.sink.deadletter.DeadLetterSender;
 import statbridge.sink.writer.Batch;
 import statbridge.sink.writer.BatchResult;
 import statbridge.sink.writer.FencedException;
-import statbridge.sink.writer.LaneWriter;
-import statbridge.sink.writer.StatisticsKeeper;
 
 /**
  * Writes the consumed records as one batch (in side-by-side lanes, see {@link LaneWriter}) and

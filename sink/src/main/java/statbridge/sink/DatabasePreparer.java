@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogTopic;
 import statbridge.sink.catalog.CatalogAuthority;
-import statbridge.sink.catalog.CatalogMirror;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.Partitions;
 import statbridge.sink.dualwrite.DualWriteSwitch;

@@ -22,15 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.config.Secrets;
 import statbridge.sink.catalog.CatalogDivergenceException;
-import statbridge.sink.catalog.CatalogMirror;
 import statbridge.sink.db.Database;
 import statbridge.sink.db.Partitions;
-import statbridge.sink.deadletter.DeadLetterSender;
 import statbridge.sink.dualwrite.DualWriteSwitch;
 import statbridge.sink.offsets.OffsetTable;
 import statbridge.sink.writer.BatchWriter;
-import statbridge.sink.writer.LaneWriter;
-import statbridge.sink.writer.StatisticsKeeper;
 
 /**
  * The sink's consuming thread. Each turn it settles the partitions waiting for their stored

@@ -1,4 +1,4 @@
-package statbridge.sink.writer;
+package statbridge.sink;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -17,6 +17,10 @@ import org.apache.kafka.common.TopicPartition;
 import statbridge.sink.db.RowKey;
 import statbridge.sink.deadletter.DeadLetterOutbox;
 import statbridge.sink.offsets.OffsetRange;
+import statbridge.sink.writer.Batch;
+import statbridge.sink.writer.BatchResult;
+import statbridge.sink.writer.BatchWriter;
+import statbridge.sink.writer.Fact;
 
 /**
  * Writes a batch as up to {@code lanes} transactions running side by side, one connection each,
@@ -27,7 +31,7 @@ import statbridge.sink.offsets.OffsetRange;
  * pipeline's keys give them; a batch in which any row would be written by two lanes (the halves of
  * a legacy row must see each other) is written as one transaction instead.
  */
-public final class LaneWriter implements AutoCloseable {
+final class LaneWriter implements AutoCloseable {
 
     /**
      * What became of one lane.

@@ -1,4 +1,4 @@
-package statbridge.sink.catalog;
+package statbridge.sink;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -19,6 +19,8 @@ import statbridge.catalog.CatalogConflictException;
 import statbridge.catalog.CatalogEntry;
 import statbridge.catalog.CatalogEntryCodec;
 import statbridge.catalog.MetricCatalog;
+import statbridge.sink.catalog.CatalogDivergenceException;
+import statbridge.sink.catalog.CatalogTable;
 import statbridge.topics.TopicReader;
 
 /**
@@ -30,7 +32,7 @@ import statbridge.topics.TopicReader;
  * catalog record the pipeline wrote with it in the same transaction; {@link #catchUp()} reads the
  * topic to its end before such an event is called unmapped.
  */
-public final class CatalogMirror implements AutoCloseable {
+final class CatalogMirror implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatalogMirror.class);
 

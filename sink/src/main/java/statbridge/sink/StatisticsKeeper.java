@@ -1,4 +1,4 @@
-package statbridge.sink.writer;
+package statbridge.sink;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * {@code ANALYZE} of every partition for them took an eighth of PostgreSQL's time under a stream
  * of corrections.
  */
-public final class StatisticsKeeper implements AutoCloseable {
+final class StatisticsKeeper implements AutoCloseable {
 
     static final long FIRST_THRESHOLD = 10_000;
     static final String ANALYZE = "ANALYZE ml_monitoring.model_stats_daily, ml_monitoring.model_business_stats_daily, "

@@ -1,4 +1,4 @@
-package statbridge.sink.writer;
+package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +16,9 @@ import statbridge.catalog.CatalogEntry;
 import statbridge.sink.SinkDatabase;
 import statbridge.sink.db.Partitions;
 import statbridge.sink.offsets.OffsetRange;
+import statbridge.sink.writer.Batch;
+import statbridge.sink.writer.BatchWriter;
+import statbridge.sink.writer.Fact;
 import statbridge.testing.PostgresServer;
 import statbridge.testing.RealInfrastructure;
 import statbridge.v2.MetricType;

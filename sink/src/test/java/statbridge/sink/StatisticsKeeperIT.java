@@ -1,4 +1,4 @@
-package statbridge.sink.writer;
+package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package statbridge.sink.writer;
+package statbridge.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,6 +11,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import statbridge.catalog.CatalogEntry;
 import statbridge.sink.offsets.OffsetRange;
+import statbridge.sink.writer.Batch;
+import statbridge.sink.writer.Fact;
 import statbridge.v2.MetricType;
 
 /** How a batch is split into write lanes. */

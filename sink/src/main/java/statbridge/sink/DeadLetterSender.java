@@ -1,4 +1,4 @@
-package statbridge.sink.deadletter;
+package statbridge.sink;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,6 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import statbridge.deadletter.DeadLetter;
+import statbridge.sink.deadletter.DeadLetterOutbox;
 import statbridge.topics.TopicReader;
 
 /**
@@ -38,7 +39,7 @@ import statbridge.topics.TopicReader;
  * sends through {@link #recover}, skipping those the dead-letter topic already holds. A record too
  * large for the dead-letter topic is dead-lettered without its payload.
  */
-public final class DeadLetterSender implements AutoCloseable {
+final class DeadLetterSender implements AutoCloseable {
 
     /** A bad record this instance holds, and its outbox entry. */
     public record Letter(ConsumerRecord<byte[], byte[]> record, DeadLetterOutbox.Entry entry) {
