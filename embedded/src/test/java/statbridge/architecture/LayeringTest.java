@@ -4,6 +4,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -11,6 +12,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.lang.ArchRule;
+import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +66,15 @@ class LayeringTest {
                 .whereLayer("registry-server").mayOnlyBeAccessedByLayers("embedded", "test-support")
                 .whereLayer("test-support").mayNotBeAccessedByAnyLayer()
                 .check(MAIN);
+    }
+
+    @Test
+    void everyModulesMainClassesAreChecked() {
+        assertThat(List.of("statbridge.contract.StatValidator", "statbridge.registry.server.SchemaRegistryServer",
+                "statbridge.pipeline.runner.PipelineApp", "statbridge.sink.SinkApp", "statbridge.tools.SinkWatches",
+                "statbridge.console.ConsoleServer", "statbridge.cli.Statbridge", "statbridge.embedded.EmbeddedStack",
+                "statbridge.testing.RealInfrastructure")).allSatisfy(name -> assertThat(MAIN.contain(name)).as(name).isTrue());
+        assertThat(MAIN.contain("statbridge.architecture.cycle.a.Upstream")).as("test classes are left out").isFalse();
     }
 
     @Test
